@@ -1,0 +1,286 @@
+import { mkdir, rm } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { Store } from '../store/store.js';
+import type { RunRecord, StepRecord } from '../store/records.js';
+import type { Dispatcher } from '../queue/dispatcher.js';
+import type { Logger } from '../logging/logger.js';
+import type { CompiledWorkflow, CompiledStep } from '../workflow/compile-workflow.js';
+import { renderValue } from '../workflow/expressions/template.js';
+import { flattenZodIssues } from '../workflow/zod-issues.js';
+import { formatPath } from '../workflow/validation-issue.js';
+import { Masker } from '../credentials/masker.js';
+import type { Credential } from '../credentials/credential.js';
+import { NonRetryableError, StepError, serializeError, type SerializedError } from '../errors/index.js';
+import type { Finding } from '../findings/finding.js';
+import { isTerminalRun } from './run-states.js';
+import type { RunEvents } from './run-events.js';
+import type { LogSink } from './log-sink.js';
+import { expressionContext, stepViews } from './expression-context.js';
+import { runOutcome } from './run-outcome.js';
+import { backoffDelay, shouldRetry } from './retry-policy.js';
+import { createStepContext } from './step-context.js';
+import { baseName } from './orchestrator.js';
+
+export interface StepExecutorDeps {
+  store: Store;
+  dispatcher: Dispatcher;
+  events: RunEvents;
+  logger: Logger;
+  logSink: LogSink;
+  clock: () => number;
+  ownerId: string;
+  /** Root of per-attempt scratch directories. */
+  workRoot: string;
+  /** Applied when neither the step nor its type sets a timeout. */
+  defaultStepTimeoutMs: number;
+  workflowOf(run: RunRecord): CompiledWorkflow;
+  reveal(name: string): Promise<Credential>;
+  secretValues(c: Credential): string[];
+  /** Re-evaluates the run after a step changed (the orchestrator). */
+  advance(runId: string, step: string): Promise<void>;
+  /** Keep scratch directories for debugging. @defaultValue false */
+  keepWorkDirs?: boolean;
+}
+
+type StopReason = { kind: 'cancelled' } | { kind: 'run-timeout' } | { kind: 'step-timeout'; ms: number };
+
+class StopSignal extends Error {
+  constructor(readonly stop: StopReason) {
+    super(stop.kind === 'step-timeout' ? `step timed out after ${stop.ms} ms` : stop.kind === 'run-timeout' ? 'run timed out' : 'cancelled');
+  }
+}
+
+interface Outcome {
+  status: 'succeeded' | 'failed' | 'timed-out' | 'cancelled';
+  outputs: Record<string, unknown> | null;
+  error: SerializedError | null;
+  findings: Finding[];
+}
+
+/**
+ * Runs one attempt of one step: claims it (fencing against duplicate deliveries), renders its
+ * input, runs the step type under a timeout and the run's cancel signal, then records the
+ * outcome and any retry in one transaction before telling the orchestrator.
+ */
+export class StepExecutor {
+  private readonly controllers = new Map<string, Map<string, { controller: AbortController; phase: 'main' | 'finally' }>>();
+
+  constructor(private readonly deps: StepExecutorDeps) {}
+
+  /**
+   * Aborts the run's main-phase attempts running in this process. Finally steps keep running:
+   * they are the cleanup a cancel or timeout needs (each still bounded by its own timeout).
+   */
+  abortRun(runId: string, reason: 'cancelled' | 'timed-out'): void {
+    for (const { controller, phase } of this.controllers.get(runId)?.values() ?? []) {
+      if (phase === 'main' && !controller.signal.aborted) controller.abort(new StopSignal(reason === 'cancelled' ? { kind: 'cancelled' } : { kind: 'run-timeout' }));
+    }
+  }
+
+  /** Attempts running in this process (run id -> step names). */
+  runningSteps(): Map<string, string[]> {
+    return new Map([...this.controllers].map(([r, m]) => [r, [...m.keys()]]));
+  }
+
+  async execute(task: { runId: string; step: string; attempt: number }): Promise<void> {
+    const { store, clock } = this.deps;
+    const { runId, step: name, attempt } = task;
+    let claimed: { run: RunRecord; row: StepRecord } | undefined;
+    let redispatchIn: number | undefined;
+    await store.transaction(async (tx) => {
+      const row = await tx.runs.getStep(runId, name);
+      // Fencing: only the attempt the store expects, and only once.
+      if (!row || row.status !== 'queued' || row.attempts !== attempt) return;
+      const run = await tx.runs.getRun(runId);
+      if (!run || isTerminalRun(run.status)) return;
+      const now = clock();
+      if (row.nextAttemptAt !== null && row.nextAttemptAt > now + 20) {
+        redispatchIn = row.nextAttemptAt - now;
+        return;
+      }
+      if (!(await tx.runs.updateAttempt(runId, name, attempt, { status: 'running', owner: this.deps.ownerId, startedAt: now }, ['queued']))) return;
+      await tx.runs.updateStep(runId, name, { status: 'running', startedAt: row.startedAt ?? now, nextAttemptAt: null }, ['queued']);
+      claimed = { run, row: { ...row, status: 'running' } };
+    });
+    if (redispatchIn !== undefined) {
+      await this.deps.dispatcher.dispatch({ kind: 'step', runId, step: name, attempt }, { delayMs: redispatchIn });
+      return;
+    }
+    if (!claimed) return;
+    const { run, row } = claimed;
+    this.deps.events.emit('step', { runId, step: name, status: 'running', attempt, at: clock() });
+    const outcome = await this.runAttempt(run, row, attempt);
+    await this.record(run, row, attempt, outcome);
+    await this.deps.advance(runId, name);
+  }
+
+  private async runAttempt(run: RunRecord, row: StepRecord, attempt: number): Promise<Outcome> {
+    const wf = this.deps.workflowOf(run);
+    const step = wf.steps.get(row.base)!;
+    const masker = new Masker();
+    for (const p of wf.def.spec.params) if (p.secret && typeof run.params[p.name] === 'string') masker.add(run.params[p.name] as string);
+    const log = this.deps.logSink.open(run.id, row.name, attempt, masker);
+    const logger = this.deps.logger.child({ runId: run.id, step: row.name, attempt });
+    const controller = new AbortController();
+    this.register(run.id, row.name, controller, step.phase);
+    const timers: NodeJS.Timeout[] = [];
+    const stepTimeout = step.timeoutMs ?? this.deps.defaultStepTimeoutMs;
+    timers.push(setTimeout(() => controller.abort(new StopSignal({ kind: 'step-timeout', ms: stepTimeout })), stepTimeout));
+    if (step.phase === 'main' && run.deadlineAt !== null) {
+      timers.push(setTimeout(() => controller.abort(new StopSignal({ kind: 'run-timeout' })), Math.max(0, run.deadlineAt - this.deps.clock())));
+    }
+    if (run.cancelRequestedAt !== null && step.phase === 'main') controller.abort(new StopSignal({ kind: 'cancelled' }));
+    const workDir = join(this.deps.workRoot, run.id, `${row.name.replace(/[^A-Za-z0-9_-]/g, '_')}-${attempt}`);
+    let findings: Finding[] = [];
+    try {
+      const input = await this.renderInput(run, wf, step, row);
+      await mkdir(workDir, { recursive: true, mode: 0o700 });
+      const built = createStepContext({
+        run,
+        stepName: row.name,
+        attempt,
+        log,
+        logger,
+        signal: controller.signal,
+        workDir,
+        masker,
+        events: this.deps.events,
+        reveal: this.deps.reveal,
+        secretValues: this.deps.secretValues,
+      });
+      findings = built.findings;
+      const result = await raceAbort(step.stepType.run(built.ctx, input), controller.signal);
+      const checked = step.stepType.output.safeParse(result);
+      if (!checked.success) {
+        const i = flattenZodIssues(checked.error.issues)[0]!;
+        throw new NonRetryableError(`step type ${step.stepType.type} returned invalid outputs: ${formatPath(i.path)}: ${i.message}`, { code: 'invalid-output' });
+      }
+      return { status: 'succeeded', outputs: masker.maskValue(checked.data), error: null, findings };
+    } catch (err) {
+      const stop = controller.signal.aborted ? (controller.signal.reason as StopSignal | undefined)?.stop : undefined;
+      const outputs = err instanceof StepError && err.details.outputs && typeof err.details.outputs === 'object' ? masker.maskValue(err.details.outputs as Record<string, unknown>) : null;
+      let error = serializeError(err);
+      if (stop?.kind === 'step-timeout') error = { name: 'StepError', code: 'timeout', message: `step timed out after ${formatMs(stop.ms)}`, retryable: true };
+      else if (stop?.kind === 'run-timeout') error = { name: 'StepError', code: 'run-timeout', message: 'stopped: the run exceeded its timeout', retryable: false };
+      else if (stop?.kind === 'cancelled') error = { name: 'StepError', code: 'cancelled', message: `stopped: ${run.cancelReason ?? 'the run was cancelled'}`, retryable: false };
+      error = { ...error, message: masker.mask(error.message) };
+      if (error.details) error.details = masker.maskValue(error.details);
+      if (error.details && 'outputs' in error.details) delete error.details.outputs;
+      const status = stop?.kind === 'step-timeout' ? 'timed-out' : stop ? 'cancelled' : 'failed';
+      log.write('error', `${status}: ${error.message}`);
+      return { status, outputs, error, findings };
+    } finally {
+      for (const t of timers) clearTimeout(t);
+      this.unregister(run.id, row.name);
+      log.end();
+      if (!this.deps.keepWorkDirs) await rm(workDir, { recursive: true, force: true }).catch(() => undefined);
+    }
+  }
+
+  /** Renders `${{ }}` in the step's `with` and validates the result against the type's input schema. */
+  private async renderInput(run: RunRecord, wf: CompiledWorkflow, step: CompiledStep, row: StepRecord): Promise<unknown> {
+    const rows: StepRecord[] = [];
+    for (const n of step.reads) rows.push(...(await this.deps.store.runs.getStepsByBase(run.id, [n])));
+    const extra: { item?: unknown; runStatus?: string } = {};
+    if (row.idx !== null) extra.item = row.item;
+    if (step.phase === 'finally') extra.runStatus = (await runOutcome(this.deps.store, run, wf, this.deps.clock())).status;
+    const context = expressionContext(run, stepViews(rows), extra);
+    const rendered = renderValue(step.def.with, context);
+    const parsed = step.stepType.input.safeParse(rendered);
+    if (!parsed.success) {
+      const msgs = flattenZodIssues(parsed.error.issues).map((i) => `with.${formatPath(i.path)}: ${i.message}`);
+      throw new NonRetryableError(`invalid input for step type ${step.stepType.type}: ${msgs.join('; ')}`, { code: 'invalid-input' });
+    }
+    return parsed.data;
+  }
+
+  private async record(run: RunRecord, row: StepRecord, attempt: number, o: Outcome): Promise<void> {
+    const { store, clock } = this.deps;
+    const wf = this.deps.workflowOf(run);
+    const step = wf.steps.get(row.base)!;
+    let retryIn: number | undefined;
+    await store.transaction(async (tx) => {
+      const now = clock();
+      const exitCode = typeof o.outputs?.exitCode === 'number' ? (o.outputs.exitCode as number) : null;
+      // If recovery declared this attempt interrupted meanwhile, its result is no longer ours to record.
+      const mine = await tx.runs.updateAttempt(run.id, row.name, attempt, { status: o.status, finishedAt: now, error: o.error, outputs: o.outputs, exitCode }, ['running']);
+      if (!mine) return;
+      if (o.findings.length > 0) await tx.findings.insert(o.findings);
+      if (o.status === 'succeeded') {
+        await tx.runs.updateStep(run.id, row.name, { status: 'succeeded', outputs: o.outputs, error: null, finishedAt: now }, ['running']);
+        return;
+      }
+      if (o.status === 'cancelled') {
+        await tx.runs.updateStep(run.id, row.name, { status: 'cancelled', outputs: o.outputs, error: o.error, finishedAt: now, reason: o.error?.message ?? 'cancelled' }, ['running']);
+        return;
+      }
+      const current = await tx.runs.getRun(run.id);
+      const stopping = !current || current.cancelRequestedAt !== null || (current.deadlineAt !== null && now >= current.deadlineAt && step.phase === 'main');
+      if (!stopping && o.error && shouldRetry(step.retry, attempt, o.error)) {
+        const delay = backoffDelay(step.retry, attempt);
+        await tx.runs.insertAttempt({ runId: run.id, step: row.name, attempt: attempt + 1, status: 'queued', owner: null, queuedAt: now, startedAt: null, finishedAt: null, exitCode: null, error: null, outputs: null });
+        await tx.runs.updateStep(run.id, row.name, { status: 'queued', attempts: attempt + 1, nextAttemptAt: now + delay, error: o.error, outputs: o.outputs }, ['running']);
+        retryIn = delay;
+        return;
+      }
+      await tx.runs.updateStep(run.id, row.name, { status: 'failed', outputs: o.outputs, error: o.error, finishedAt: now }, ['running']);
+    });
+    const at = clock();
+    if (retryIn !== undefined) {
+      this.deps.events.emit('step', { runId: run.id, step: row.name, status: 'queued', attempt: attempt + 1, at, reason: `retry in ${formatMs(retryIn)} after: ${o.error?.message}` });
+      await this.deps.dispatcher.dispatch({ kind: 'step', runId: run.id, step: row.name, attempt: attempt + 1 }, { delayMs: retryIn });
+      return;
+    }
+    const status = o.status === 'succeeded' ? 'succeeded' : o.status === 'cancelled' ? 'cancelled' : 'failed';
+    this.deps.events.emit('step', { runId: run.id, step: row.name, status, attempt, at, ...(o.error ? { error: o.error.message } : {}) });
+  }
+
+  private register(runId: string, step: string, c: AbortController, phase: 'main' | 'finally'): void {
+    let m = this.controllers.get(runId);
+    if (!m) {
+      m = new Map();
+      this.controllers.set(runId, m);
+    }
+    m.set(step, { controller: c, phase });
+  }
+
+  private unregister(runId: string, step: string): void {
+    const m = this.controllers.get(runId);
+    m?.delete(step);
+    if (m?.size === 0) this.controllers.delete(runId);
+  }
+}
+
+/**
+ * Rejects as soon as the signal fires even if a step type ignores it, so a misbehaving step
+ * cannot hold a run past its timeout. Well-behaved types stop their own work on the signal.
+ */
+function raceAbort<T>(p: Promise<T>, signal: AbortSignal): Promise<T> {
+  if (signal.aborted) {
+    p.catch(() => undefined);
+    return Promise.reject(signal.reason);
+  }
+  return new Promise<T>((resolve, reject) => {
+    const onAbort = () => {
+      // Give the step a moment to clean up (kill its process group) before giving up on it.
+      setTimeout(() => reject(signal.reason), 5000).unref();
+    };
+    signal.addEventListener('abort', onAbort, { once: true });
+    p.then(
+      (v) => {
+        signal.removeEventListener('abort', onAbort);
+        resolve(v);
+      },
+      (e) => {
+        signal.removeEventListener('abort', onAbort);
+        reject(e);
+      },
+    );
+  });
+}
+
+function formatMs(ms: number): string {
+  return ms >= 1000 ? `${(ms / 1000).toFixed(ms % 1000 === 0 ? 0 : 1)}s` : `${ms}ms`;
+}
+
+export { baseName };

@@ -1,0 +1,102 @@
+import type { z } from 'zod';
+import type { FindingInput } from '../findings/finding.js';
+import type { Credential } from '../credentials/credential.js';
+import type { Logger } from '../logging/logger.js';
+
+/** Output lines and messages of one step attempt; stored per step, capped, masked, streamed live. */
+export interface StepLogger {
+  info(message: string, fields?: Record<string, unknown>): void;
+  warn(message: string, fields?: Record<string, unknown>): void;
+  error(message: string, fields?: Record<string, unknown>): void;
+  debug(message: string, fields?: Record<string, unknown>): void;
+  /** A line of a child process's standard output (or a remote command's). */
+  stdout(line: string): void;
+  stderr(line: string): void;
+}
+
+/** Credentials by name, decrypted on demand; every secret value returned is masked from then on. */
+export interface SecretResolver {
+  get(name: string): Promise<Credential>;
+  /** Registers an extra value (e.g. a derived token) to be masked in logs and outputs. */
+  mask(value: string): void;
+}
+
+/** Where a step reports inspection findings (see src/findings). */
+export interface FindingSink {
+  report(findings: FindingInput[]): void;
+}
+
+/** Structured progress for live views, e.g. ansible per-host counts. Not persisted as log lines. */
+export interface StepProgress {
+  kind: string;
+  message?: string;
+  done?: number;
+  total?: number;
+  data?: Record<string, unknown>;
+}
+
+/**
+ * What a step type's `run` receives besides its input. The signal fires on the step's timeout,
+ * on the run's timeout and on cancel; child processes and I/O must honour it.
+ */
+export interface StepContext {
+  readonly runId: string;
+  /** Instance name: `scan`, or `scan[3]` for a forEach instance. */
+  readonly stepName: string;
+  readonly attempt: number;
+  readonly run: { readonly id: string; readonly workflow: string; readonly namespace: string; readonly params: Readonly<Record<string, unknown>> };
+  readonly log: StepLogger;
+  /** Process-level structured logger carrying runId and step. */
+  readonly logger: Logger;
+  readonly signal: AbortSignal;
+  readonly secrets: SecretResolver;
+  /** A private scratch directory, removed after the attempt. */
+  readonly workDir: string;
+  readonly dryRun: boolean;
+  readonly findings: FindingSink;
+  progress(event: StepProgress): void;
+  /** Masks registered secrets in a string (for outputs a step builds itself). */
+  mask(text: string): string;
+}
+
+export interface StepExample {
+  description: string;
+  with: Record<string, unknown>;
+}
+
+/**
+ * A step type: one module, registered once. The engine knows nothing else about it.
+ * `retrySafe` says whether an attempt interrupted by a crash may run again automatically.
+ */
+export interface StepType<I = unknown, O extends Record<string, unknown> = Record<string, unknown>> {
+  readonly type: string;
+  readonly description: string;
+  readonly input: z.ZodType<I>;
+  readonly output: z.ZodType<O>;
+  readonly defaults: { readonly timeout?: string; readonly retries?: number };
+  readonly retrySafe: boolean | ((input: I) => boolean);
+  readonly examples: readonly StepExample[];
+  run(ctx: StepContext, input: I): Promise<O>;
+}
+
+// Registries hold step types of different input types side by side.
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+export type AnyStepType = StepType<any, Record<string, unknown>>;
+
+export function defineStepType<I, O extends Record<string, unknown>>(def: {
+  type: string;
+  description: string;
+  input: z.ZodType<I>;
+  output: z.ZodType<O>;
+  defaults?: { timeout?: string; retries?: number };
+  retrySafe?: boolean | ((input: I) => boolean);
+  examples?: StepExample[];
+  run(ctx: StepContext, input: I): Promise<O>;
+}): StepType<I, O> {
+  return {
+    defaults: {},
+    retrySafe: false,
+    examples: [],
+    ...def,
+  };
+}

@@ -1,0 +1,122 @@
+import type { Generated } from 'kysely';
+
+/**
+ * The relational schema shared by the SQLite and PostgreSQL stores. Timestamps are epoch
+ * milliseconds; JSON values are stored as text so both dialects read them the same way.
+ */
+export interface Database {
+  runs: RunsTable;
+  steps: StepsTable;
+  step_attempts: StepAttemptsTable;
+  step_logs: StepLogsTable;
+  credentials: CredentialsTable;
+  findings: FindingsTable;
+}
+
+export interface RunsTable {
+  id: string;
+  workflow: string;
+  namespace: string;
+  /** The validated workflow definition (JSON) the run executes; later edits don't change it. */
+  definition: string;
+  params: string;
+  status: string;
+  /** Why the run ended the way it did (or waits), for humans. */
+  reason: string | null;
+  error: string | null;
+  concurrency_key: string | null;
+  trigger: string;
+  triggered_by: string | null;
+  retry_of: string | null;
+  labels: string;
+  created_at: number;
+  started_at: number | null;
+  finished_at: number | null;
+  deadline_at: number | null;
+  cancel_requested_at: number | null;
+  cancel_reason: string | null;
+  /** The process driving the run (embedded mode) and its last sign of life. */
+  owner: string | null;
+  heartbeat_at: number | null;
+  dry_run: number;
+}
+
+export interface StepsTable {
+  run_id: string;
+  /** Instance name: `scan` or `scan[2]`. */
+  name: string;
+  /** The step definition name (`scan` for `scan[2]`). */
+  base: string;
+  idx: number | null;
+  phase: string;
+  status: string;
+  attempts: number;
+  outputs: string | null;
+  error: string | null;
+  item: string | null;
+  reason: string | null;
+  reused_from: string | null;
+  next_attempt_at: number | null;
+  started_at: number | null;
+  finished_at: number | null;
+}
+
+export interface StepAttemptsTable {
+  run_id: string;
+  step: string;
+  attempt: number;
+  status: string;
+  owner: string | null;
+  queued_at: number;
+  started_at: number | null;
+  finished_at: number | null;
+  exit_code: number | null;
+  error: string | null;
+  outputs: string | null;
+}
+
+export interface StepLogsTable {
+  id: Generated<number>;
+  run_id: string;
+  step: string;
+  attempt: number;
+  seq: number;
+  ts: number;
+  stream: string;
+  message: string;
+}
+
+export interface CredentialsTable {
+  name: string;
+  type: string;
+  description: string | null;
+  username: string | null;
+  field_names: string;
+  /** base64(iv | auth tag | ciphertext) of the JSON fields, AES-256-GCM. */
+  ciphertext: string;
+  key_id: string;
+  created_at: number;
+  updated_at: number;
+}
+
+export interface FindingsTable {
+  id: string;
+  run_id: string;
+  step: string;
+  check_id: string;
+  category: string;
+  target: string;
+  host: string | null;
+  severity: string;
+  title: string | null;
+  value: string | null;
+  unit: string | null;
+  threshold: string | null;
+  message: string;
+  evidence: string | null;
+  remediation: string | null;
+  remediation_workflow: string | null;
+  labels: string | null;
+  fingerprint: string;
+  created_at: number;
+}

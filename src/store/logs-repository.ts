@@ -1,0 +1,59 @@
+import type { Kysely } from 'kysely';
+import type { Database } from './database.js';
+import type { LogRecord, Page } from './records.js';
+
+export interface LogQuery {
+  runId: string;
+  step?: string;
+  /** Return lines with id greater than this (paging forward, following). */
+  after?: number;
+  limit?: number;
+}
+
+/** Step log lines. Writers append in batches; readers page by id, so following a live run is cheap. */
+export class LogRepository {
+  constructor(private readonly db: Kysely<Database>) {}
+
+  async append(lines: Omit<LogRecord, 'id'>[]): Promise<void> {
+    for (let i = 0; i < lines.length; i += 100) {
+      await this.db
+        .insertInto('step_logs')
+        .values(
+          lines.slice(i, i + 100).map((l) => ({
+            run_id: l.runId,
+            step: l.step,
+            attempt: l.attempt,
+            seq: l.seq,
+            ts: l.ts,
+            stream: l.stream,
+            message: l.message,
+          })),
+        )
+        .execute();
+    }
+  }
+
+  async read(q: LogQuery): Promise<Page<LogRecord>> {
+    const limit = Math.min(Math.max(q.limit ?? 1000, 1), 10_000);
+    let query = this.db
+      .selectFrom('step_logs')
+      .selectAll()
+      .where('run_id', '=', q.runId)
+      .orderBy('id')
+      .limit(limit + 1);
+    if (q.step) query = query.where('step', '=', q.step);
+    if (q.after !== undefined) query = query.where('id', '>', q.after);
+    const rows = await query.execute();
+    const items = rows.slice(0, limit).map((r) => ({
+      id: Number(r.id),
+      runId: r.run_id,
+      step: r.step,
+      attempt: Number(r.attempt),
+      seq: Number(r.seq),
+      ts: Number(r.ts),
+      stream: r.stream,
+      message: r.message,
+    }));
+    return rows.length > limit ? { items, next: String(items[items.length - 1]!.id) } : { items };
+  }
+}

@@ -1,0 +1,5 @@
+import type { PatrolMigration } from './migration.js';
+import { coreMigration } from './0001-core.js';
+
+/** Every migration, in order. Add new ones at the end; never reorder or edit released ones. */
+export const MIGRATIONS: readonly PatrolMigration[] = [coreMigration];

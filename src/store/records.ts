@@ -1,0 +1,77 @@
+import type { SerializedError } from '../errors/index.js';
+import type { AttemptStatus, RunStatus, StepStatus } from '../engine/run-states.js';
+
+/** A run as the engine and the CLI see it (JSON columns parsed). */
+export interface RunRecord {
+  id: string;
+  workflow: string;
+  namespace: string;
+  definition: unknown;
+  params: Record<string, unknown>;
+  status: RunStatus;
+  reason: string | null;
+  error: SerializedError | null;
+  concurrencyKey: string | null;
+  trigger: string;
+  triggeredBy: string | null;
+  retryOf: string | null;
+  labels: Record<string, string>;
+  createdAt: number;
+  startedAt: number | null;
+  finishedAt: number | null;
+  deadlineAt: number | null;
+  cancelRequestedAt: number | null;
+  cancelReason: string | null;
+  owner: string | null;
+  heartbeatAt: number | null;
+  dryRun: boolean;
+}
+
+export interface StepRecord {
+  runId: string;
+  name: string;
+  base: string;
+  idx: number | null;
+  phase: 'main' | 'finally';
+  status: StepStatus;
+  attempts: number;
+  outputs: Record<string, unknown> | null;
+  error: SerializedError | null;
+  item: unknown;
+  reason: string | null;
+  reusedFrom: string | null;
+  nextAttemptAt: number | null;
+  startedAt: number | null;
+  finishedAt: number | null;
+}
+
+export interface AttemptRecord {
+  runId: string;
+  step: string;
+  attempt: number;
+  status: AttemptStatus;
+  owner: string | null;
+  queuedAt: number;
+  startedAt: number | null;
+  finishedAt: number | null;
+  exitCode: number | null;
+  error: SerializedError | null;
+  outputs: Record<string, unknown> | null;
+}
+
+export interface LogRecord {
+  id: number;
+  runId: string;
+  step: string;
+  attempt: number;
+  seq: number;
+  ts: number;
+  stream: string;
+  message: string;
+}
+
+export interface Page<T> {
+  items: T[];
+  /** Opaque cursor for the next page; absent on the last page. */
+  next?: string;
+}

@@ -1,0 +1,404 @@
+import type { Kysely, Selectable, Updateable } from 'kysely';
+import type { Database, RunsTable, StepAttemptsTable, StepsTable } from './database.js';
+import type { AttemptRecord, Page, RunRecord, StepRecord } from './records.js';
+import { ACTIVE_RUN_STATUSES, TERMINAL_STEP_STATUSES, type AttemptStatus, type RunStatus, type StepStatus } from '../engine/run-states.js';
+import type { SerializedError } from '../errors/index.js';
+import { fromJson, toJson } from './json.js';
+
+export type RunPatch = Partial<Omit<RunRecord, 'id' | 'definition' | 'params' | 'labels'>>;
+export type StepPatch = Partial<Omit<StepRecord, 'runId' | 'name' | 'base' | 'idx' | 'phase' | 'item'>>;
+export type AttemptPatch = Partial<Omit<AttemptRecord, 'runId' | 'step' | 'attempt'>>;
+
+export interface RunFilter {
+  status?: RunStatus[];
+  workflow?: string;
+  namespace?: string;
+  /** Only runs created before this id (for paging newest-first). */
+  before?: string;
+  limit?: number;
+}
+
+/** Runs, their steps and every attempt of every step. */
+export class RunRepository {
+  constructor(private readonly db: Kysely<Database>) {}
+
+  async insertRun(run: RunRecord): Promise<void> {
+    await this.db
+      .insertInto('runs')
+      .values({
+        id: run.id,
+        workflow: run.workflow,
+        namespace: run.namespace,
+        definition: JSON.stringify(run.definition),
+        params: JSON.stringify(run.params),
+        status: run.status,
+        reason: run.reason,
+        error: toJson(run.error),
+        concurrency_key: run.concurrencyKey,
+        trigger: run.trigger,
+        triggered_by: run.triggeredBy,
+        retry_of: run.retryOf,
+        labels: JSON.stringify(run.labels),
+        created_at: run.createdAt,
+        started_at: run.startedAt,
+        finished_at: run.finishedAt,
+        deadline_at: run.deadlineAt,
+        cancel_requested_at: run.cancelRequestedAt,
+        cancel_reason: run.cancelReason,
+        owner: run.owner,
+        heartbeat_at: run.heartbeatAt,
+        dry_run: run.dryRun ? 1 : 0,
+      })
+      .execute();
+  }
+
+  async getRun(id: string): Promise<RunRecord | undefined> {
+    const row = await this.db.selectFrom('runs').selectAll().where('id', '=', id).executeTakeFirst();
+    return row ? toRun(row) : undefined;
+  }
+
+  /** Resolves a unique id prefix (as typed on the command line) to a run id. */
+  async resolveRunId(prefix: string): Promise<string[]> {
+    const rows = await this.db
+      .selectFrom('runs')
+      .select('id')
+      .where('id', '>=', prefix)
+      .where('id', '<', `${prefix}\uffff`)
+      .limit(2)
+      .execute();
+    return rows.map((r) => r.id);
+  }
+
+  /**
+   * Updates a run; with `onlyIf` the update happens only while the run is in one of those
+   * states (compare-and-set), and the result says whether it did.
+   */
+  async updateRun(id: string, patch: RunPatch, onlyIf?: readonly RunStatus[]): Promise<boolean> {
+    let q = this.db.updateTable('runs').set(runPatch(patch)).where('id', '=', id);
+    if (onlyIf) q = q.where('status', 'in', [...onlyIf]);
+    const res = await q.executeTakeFirst();
+    return Number(res.numUpdatedRows) > 0;
+  }
+
+  async listRuns(filter: RunFilter = {}): Promise<Page<RunRecord>> {
+    const limit = Math.min(Math.max(filter.limit ?? 50, 1), 500);
+    let q = this.db.selectFrom('runs').selectAll().orderBy('id', 'desc').limit(limit + 1);
+    if (filter.status?.length) q = q.where('status', 'in', filter.status);
+    if (filter.workflow) q = q.where('workflow', '=', filter.workflow);
+    if (filter.namespace) q = q.where('namespace', '=', filter.namespace);
+    if (filter.before) q = q.where('id', '<', filter.before);
+    const rows = await q.execute();
+    const items = rows.slice(0, limit).map(toRun);
+    return rows.length > limit ? { items, next: items[items.length - 1]!.id } : { items };
+  }
+
+  async activeRunsWithKey(key: string): Promise<RunRecord[]> {
+    const rows = await this.db
+      .selectFrom('runs')
+      .selectAll()
+      .where('concurrency_key', '=', key)
+      .where('status', 'in', [...ACTIVE_RUN_STATUSES])
+      .orderBy('id')
+      .execute();
+    return rows.map(toRun);
+  }
+
+  async activeRuns(): Promise<RunRecord[]> {
+    const rows = await this.db.selectFrom('runs').selectAll().where('status', 'in', [...ACTIVE_RUN_STATUSES]).orderBy('id').execute();
+    return rows.map(toRun);
+  }
+
+  /** Active runs driven by `owner` (the embedded mode's heartbeat and cancel checks). */
+  async ownedActiveRuns(owner: string): Promise<Pick<RunRecord, 'id' | 'status' | 'cancelRequestedAt'>[]> {
+    const rows = await this.db
+      .selectFrom('runs')
+      .select(['id', 'status', 'cancel_requested_at'])
+      .where('owner', '=', owner)
+      .where('status', 'in', [...ACTIVE_RUN_STATUSES])
+      .execute();
+    return rows.map((r) => ({ id: r.id, status: r.status as RunStatus, cancelRequestedAt: num(r.cancel_requested_at) }));
+  }
+
+  async touchOwned(owner: string, now: number): Promise<void> {
+    await this.db.updateTable('runs').set({ heartbeat_at: now }).where('owner', '=', owner).where('status', 'in', [...ACTIVE_RUN_STATUSES]).execute();
+  }
+
+  /** Takes over a run from a dead owner; false if someone else took it first. */
+  async takeOver(id: string, from: string | null, to: string, now: number): Promise<boolean> {
+    let q = this.db.updateTable('runs').set({ owner: to, heartbeat_at: now }).where('id', '=', id);
+    q = from === null ? q.where('owner', 'is', null) : q.where('owner', '=', from);
+    const res = await q.executeTakeFirst();
+    return Number(res.numUpdatedRows) > 0;
+  }
+
+  async insertSteps(steps: StepRecord[]): Promise<void> {
+    // SQLite caps bound variables per statement; insert in slices.
+    for (let i = 0; i < steps.length; i += 50) {
+      await this.db
+        .insertInto('steps')
+        .values(
+          steps.slice(i, i + 50).map((s) => ({
+            run_id: s.runId,
+            name: s.name,
+            base: s.base,
+            idx: s.idx,
+            phase: s.phase,
+            status: s.status,
+            attempts: s.attempts,
+            outputs: toJson(s.outputs),
+            error: toJson(s.error),
+            item: toJson(s.item),
+            reason: s.reason,
+            reused_from: s.reusedFrom,
+            next_attempt_at: s.nextAttemptAt,
+            started_at: s.startedAt,
+            finished_at: s.finishedAt,
+          })),
+        )
+        .execute();
+    }
+  }
+
+  async getStep(runId: string, name: string): Promise<StepRecord | undefined> {
+    const row = await this.db.selectFrom('steps').selectAll().where('run_id', '=', runId).where('name', '=', name).executeTakeFirst();
+    return row ? toStep(row) : undefined;
+  }
+
+  async getSteps(runId: string): Promise<StepRecord[]> {
+    const rows = await this.db.selectFrom('steps').selectAll().where('run_id', '=', runId).execute();
+    return rows.map(toStep);
+  }
+
+  /** Steps of a definition name: the step itself and, for forEach, its instances. */
+  async getStepsByBase(runId: string, bases: readonly string[]): Promise<StepRecord[]> {
+    if (bases.length === 0) return [];
+    const rows = await this.db.selectFrom('steps').selectAll().where('run_id', '=', runId).where('base', 'in', [...bases]).execute();
+    return rows.map(toStep);
+  }
+
+  async getStepsByStatus(runId: string, statuses: readonly StepStatus[]): Promise<StepRecord[]> {
+    const rows = await this.db.selectFrom('steps').selectAll().where('run_id', '=', runId).where('status', 'in', [...statuses]).execute();
+    return rows.map(toStep);
+  }
+
+  /** Parent rows (one per step definition) by name. */
+  async getParents(runId: string, names: readonly string[]): Promise<StepRecord[]> {
+    if (names.length === 0) return [];
+    const rows = await this.db.selectFrom('steps').selectAll().where('run_id', '=', runId).where('name', 'in', [...names]).where('idx', 'is', null).execute();
+    return rows.map(toStep);
+  }
+
+  /** forEach instances of a step, in item order. */
+  async getInstances(runId: string, base: string): Promise<StepRecord[]> {
+    const rows = await this.db.selectFrom('steps').selectAll().where('run_id', '=', runId).where('base', '=', base).where('idx', 'is not', null).orderBy('idx').execute();
+    return rows.map(toStep);
+  }
+
+  /** Parent rows that ended failed or cancelled (decides the run's outcome). */
+  async getUnsuccessfulParents(runId: string): Promise<StepRecord[]> {
+    const rows = await this.db
+      .selectFrom('steps')
+      .selectAll()
+      .where('run_id', '=', runId)
+      .where('idx', 'is', null)
+      .where('status', 'in', ['failed', 'cancelled'])
+      .execute();
+    return rows.map(toStep);
+  }
+
+  /**
+   * Locks the run row until the transaction ends, so two processes never advance one run at
+   * once (PostgreSQL). SQLite's BEGIN IMMEDIATE already serialises writers.
+   */
+  async lockRun(id: string, dialect: 'sqlite' | 'postgres'): Promise<void> {
+    if (dialect === 'postgres') await this.db.selectFrom('runs').select('id').where('id', '=', id).forUpdate().execute();
+  }
+
+  async countUnfinished(runId: string, phase?: 'main' | 'finally'): Promise<number> {
+    let q = this.db
+      .selectFrom('steps')
+      .select((eb) => eb.fn.countAll<number>().as('n'))
+      .where('run_id', '=', runId)
+      .where('status', 'not in', [...TERMINAL_STEP_STATUSES]);
+    if (phase) q = q.where('phase', '=', phase);
+    const row = await q.executeTakeFirstOrThrow();
+    return Number(row.n);
+  }
+
+  async updateStep(runId: string, name: string, patch: StepPatch, onlyIf?: readonly StepStatus[]): Promise<boolean> {
+    let q = this.db.updateTable('steps').set(stepPatch(patch)).where('run_id', '=', runId).where('name', '=', name);
+    if (onlyIf) q = q.where('status', 'in', [...onlyIf]);
+    const res = await q.executeTakeFirst();
+    return Number(res.numUpdatedRows) > 0;
+  }
+
+  async insertAttempt(a: AttemptRecord): Promise<void> {
+    await this.db
+      .insertInto('step_attempts')
+      .values({
+        run_id: a.runId,
+        step: a.step,
+        attempt: a.attempt,
+        status: a.status,
+        owner: a.owner,
+        queued_at: a.queuedAt,
+        started_at: a.startedAt,
+        finished_at: a.finishedAt,
+        exit_code: a.exitCode,
+        error: toJson(a.error),
+        outputs: toJson(a.outputs),
+      })
+      .execute();
+  }
+
+  async updateAttempt(runId: string, step: string, attempt: number, patch: AttemptPatch, onlyIf?: readonly AttemptStatus[]): Promise<boolean> {
+    let q = this.db
+      .updateTable('step_attempts')
+      .set(attemptPatch(patch))
+      .where('run_id', '=', runId)
+      .where('step', '=', step)
+      .where('attempt', '=', attempt);
+    if (onlyIf) q = q.where('status', 'in', [...onlyIf]);
+    const res = await q.executeTakeFirst();
+    return Number(res.numUpdatedRows) > 0;
+  }
+
+  async getAttempt(runId: string, step: string, attempt: number): Promise<AttemptRecord | undefined> {
+    const row = await this.db
+      .selectFrom('step_attempts')
+      .selectAll()
+      .where('run_id', '=', runId)
+      .where('step', '=', step)
+      .where('attempt', '=', attempt)
+      .executeTakeFirst();
+    return row ? toAttempt(row) : undefined;
+  }
+
+  async listAttempts(runId: string, step?: string): Promise<AttemptRecord[]> {
+    let q = this.db.selectFrom('step_attempts').selectAll().where('run_id', '=', runId);
+    if (step) q = q.where('step', '=', step);
+    const rows = await q.orderBy('step').orderBy('attempt').execute();
+    return rows.map(toAttempt);
+  }
+
+  async attemptsInStatus(runId: string, statuses: readonly AttemptStatus[]): Promise<AttemptRecord[]> {
+    const rows = await this.db
+      .selectFrom('step_attempts')
+      .selectAll()
+      .where('run_id', '=', runId)
+      .where('status', 'in', [...statuses])
+      .execute();
+    return rows.map(toAttempt);
+  }
+}
+
+function toRun(r: Selectable<RunsTable>): RunRecord {
+  return {
+    id: r.id,
+    workflow: r.workflow,
+    namespace: r.namespace,
+    definition: JSON.parse(r.definition),
+    params: JSON.parse(r.params) as Record<string, unknown>,
+    status: r.status as RunStatus,
+    reason: r.reason,
+    error: fromJson<SerializedError>(r.error),
+    concurrencyKey: r.concurrency_key,
+    trigger: r.trigger,
+    triggeredBy: r.triggered_by,
+    retryOf: r.retry_of,
+    labels: JSON.parse(r.labels) as Record<string, string>,
+    createdAt: Number(r.created_at),
+    startedAt: num(r.started_at),
+    finishedAt: num(r.finished_at),
+    deadlineAt: num(r.deadline_at),
+    cancelRequestedAt: num(r.cancel_requested_at),
+    cancelReason: r.cancel_reason,
+    owner: r.owner,
+    heartbeatAt: num(r.heartbeat_at),
+    dryRun: Number(r.dry_run) === 1,
+  };
+}
+
+function toStep(r: Selectable<StepsTable>): StepRecord {
+  return {
+    runId: r.run_id,
+    name: r.name,
+    base: r.base,
+    idx: r.idx === null ? null : Number(r.idx),
+    phase: r.phase as 'main' | 'finally',
+    status: r.status as StepStatus,
+    attempts: Number(r.attempts),
+    outputs: fromJson<Record<string, unknown>>(r.outputs),
+    error: fromJson<SerializedError>(r.error),
+    item: fromJson<unknown>(r.item),
+    reason: r.reason,
+    reusedFrom: r.reused_from,
+    nextAttemptAt: num(r.next_attempt_at),
+    startedAt: num(r.started_at),
+    finishedAt: num(r.finished_at),
+  };
+}
+
+function toAttempt(r: Selectable<StepAttemptsTable>): AttemptRecord {
+  return {
+    runId: r.run_id,
+    step: r.step,
+    attempt: Number(r.attempt),
+    status: r.status as AttemptStatus,
+    owner: r.owner,
+    queuedAt: Number(r.queued_at),
+    startedAt: num(r.started_at),
+    finishedAt: num(r.finished_at),
+    exitCode: r.exit_code === null ? null : Number(r.exit_code),
+    error: fromJson<SerializedError>(r.error),
+    outputs: fromJson<Record<string, unknown>>(r.outputs),
+  };
+}
+
+function num(v: number | null): number | null {
+  return v === null ? null : Number(v);
+}
+
+function runPatch(p: RunPatch): Updateable<RunsTable> {
+  const out: Updateable<RunsTable> = {};
+  if (p.workflow !== undefined) out.workflow = p.workflow;
+  if (p.namespace !== undefined) out.namespace = p.namespace;
+  if (p.status !== undefined) out.status = p.status;
+  if (p.reason !== undefined) out.reason = p.reason;
+  if (p.error !== undefined) out.error = toJson(p.error);
+  if (p.concurrencyKey !== undefined) out.concurrency_key = p.concurrencyKey;
+  if (p.startedAt !== undefined) out.started_at = p.startedAt;
+  if (p.finishedAt !== undefined) out.finished_at = p.finishedAt;
+  if (p.deadlineAt !== undefined) out.deadline_at = p.deadlineAt;
+  if (p.cancelRequestedAt !== undefined) out.cancel_requested_at = p.cancelRequestedAt;
+  if (p.cancelReason !== undefined) out.cancel_reason = p.cancelReason;
+  if (p.owner !== undefined) out.owner = p.owner;
+  if (p.heartbeatAt !== undefined) out.heartbeat_at = p.heartbeatAt;
+  return out;
+}
+
+function stepPatch(p: StepPatch): Updateable<StepsTable> {
+  const out: Updateable<StepsTable> = {};
+  if (p.status !== undefined) out.status = p.status;
+  if (p.attempts !== undefined) out.attempts = p.attempts;
+  if (p.outputs !== undefined) out.outputs = toJson(p.outputs);
+  if (p.error !== undefined) out.error = toJson(p.error);
+  if (p.reason !== undefined) out.reason = p.reason;
+  if (p.reusedFrom !== undefined) out.reused_from = p.reusedFrom;
+  if (p.nextAttemptAt !== undefined) out.next_attempt_at = p.nextAttemptAt;
+  if (p.startedAt !== undefined) out.started_at = p.startedAt;
+  if (p.finishedAt !== undefined) out.finished_at = p.finishedAt;
+  return out;
+}
+
+function attemptPatch(p: AttemptPatch): Updateable<StepAttemptsTable> {
+  const out: Updateable<StepAttemptsTable> = {};
+  if (p.status !== undefined) out.status = p.status;
+  if (p.owner !== undefined) out.owner = p.owner;
+  if (p.startedAt !== undefined) out.started_at = p.startedAt;
+  if (p.finishedAt !== undefined) out.finished_at = p.finishedAt;
+  if (p.exitCode !== undefined) out.exit_code = p.exitCode;
+  if (p.error !== undefined) out.error = toJson(p.error);
+  if (p.outputs !== undefined) out.outputs = toJson(p.outputs);
+  return out;
+}

@@ -1,0 +1,62 @@
+import { Kysely, Migrator, type Migration, type MigrationProvider } from 'kysely';
+import type { Database } from './database.js';
+import type { DialectName } from './dialect.js';
+import { MIGRATIONS } from './migrations/index.js';
+import { RunRepository } from './runs-repository.js';
+import { LogRepository } from './logs-repository.js';
+import { CredentialRepository } from './credentials-repository.js';
+import { FindingRepository } from './findings-repository.js';
+import { PatrolError } from '../errors/index.js';
+
+/**
+ * Patrol's source of truth. One class over Kysely for both SQLite (embedded) and PostgreSQL
+ * (distributed); repositories group the queries by concern. Inside `transaction`, the store
+ * passed to the callback runs every query in that transaction.
+ */
+export class Store {
+  readonly runs: RunRepository;
+  readonly logs: LogRepository;
+  readonly credentials: CredentialRepository;
+  readonly findings: FindingRepository;
+
+  constructor(
+    readonly db: Kysely<Database>,
+    readonly dialect: DialectName,
+    private readonly onClose: () => Promise<void> = async () => {},
+  ) {
+    this.runs = new RunRepository(db);
+    this.logs = new LogRepository(db);
+    this.credentials = new CredentialRepository(db);
+    this.findings = new FindingRepository(db);
+  }
+
+  /** Runs `fn` in one transaction (BEGIN IMMEDIATE on SQLite, so writers never deadlock). */
+  async transaction<T>(fn: (tx: Store) => Promise<T>): Promise<T> {
+    return this.db.transaction().execute((trx) => fn(new Store(trx, this.dialect)));
+  }
+
+  async migrate(): Promise<void> {
+    const dialect = this.dialect;
+    const provider: MigrationProvider = {
+      async getMigrations() {
+        const out: Record<string, Migration> = {};
+        for (const m of MIGRATIONS) out[m.id] = { up: (db) => m.up(db, dialect) };
+        return out;
+      },
+    };
+    const { error, results } = await new Migrator({ db: this.db, provider, migrationTableName: 'patrol_migrations', migrationLockTableName: 'patrol_migrations_lock' }).migrateToLatest();
+    if (error) {
+      const failed = results?.find((r) => r.status === 'Error');
+      throw new PatrolError(`database migration ${failed?.migrationName ?? ''} failed: ${error instanceof Error ? error.message : String(error)}`, {
+        code: 'migration-failed',
+        retryable: false,
+        cause: error,
+      });
+    }
+  }
+
+  async close(): Promise<void> {
+    await this.db.destroy();
+    await this.onClose();
+  }
+}

@@ -1,0 +1,63 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { parse } from 'yaml';
+import { openStore } from '../../src/store/open-store.js';
+import type { Store } from '../../src/store/store.js';
+import { Engine, type EngineSettings } from '../../src/engine/engine.js';
+import { builtinRegistry } from '../../src/steps/builtin/index.js';
+import type { StepTypeRegistry } from '../../src/steps/step-type-registry.js';
+import { validateWorkflowValue } from '../../src/workflow/validate-workflow.js';
+import { formatIssue } from '../../src/workflow/validation-issue.js';
+import type { WorkflowDefinition } from '../../src/workflow/workflow-schema.js';
+import { InProcessDispatcher } from '../../src/queue/in-process-dispatcher.js';
+
+export interface Harness {
+  dir: string;
+  store: Store;
+  engine: Engine;
+  registry: StepTypeRegistry;
+  workflow(yamlText: string): WorkflowDefinition;
+  close(): Promise<void>;
+}
+
+/** An engine on a fresh SQLite file in a temp dir, with the built-in step types. */
+export async function createHarness(opts: { registry?: StepTypeRegistry; settings?: EngineSettings; concurrency?: number; dbFile?: string } = {}): Promise<Harness> {
+  const dir = mkdtempSync(join(tmpdir(), 'patrol-test-'));
+  const store = await openStore({ url: opts.dbFile ?? join(dir, 'patrol.db') });
+  const registry = opts.registry ?? builtinRegistry();
+  const engine = new Engine({
+    store,
+    registry,
+    workRoot: join(dir, 'work'),
+    dispatcher: new InProcessDispatcher({ concurrency: opts.concurrency ?? 8 }),
+    settings: { heartbeatIntervalMs: 200, ...opts.settings },
+  }).start();
+  return {
+    dir,
+    store,
+    engine,
+    registry,
+    workflow(text) {
+      const res = validateWorkflowValue(parse(text), registry);
+      if (!res.workflow) throw new Error(res.issues.map(formatIssue).join('\n'));
+      return res.workflow;
+    },
+    async close() {
+      await engine.stop();
+      await store.close();
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+/** Resolves once the step reaches `status` (checks the store, so events already emitted count). */
+export async function waitForStep(engine: Engine, runId: string, step: string, status: string, timeoutMs = 10000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const row = await engine.store.runs.getStep(runId, step);
+    if (row?.status === status) return;
+    if (Date.now() > deadline) throw new Error(`step ${step} of run ${runId} did not reach ${status} (is ${row?.status})`);
+    await new Promise((r) => setTimeout(r, 25));
+  }
+}
