@@ -11,6 +11,7 @@ import { validateWorkflowValue } from '../../src/workflow/validate-workflow.js';
 import { formatIssue } from '../../src/workflow/validation-issue.js';
 import type { WorkflowDefinition } from '../../src/workflow/workflow-schema.js';
 import { InProcessDispatcher } from '../../src/queue/in-process-dispatcher.js';
+import { patrolPaths } from '../../src/config/paths.js';
 
 export interface Harness {
   dir: string;
@@ -25,7 +26,7 @@ export interface Harness {
 export async function createHarness(opts: { registry?: StepTypeRegistry; settings?: EngineSettings; concurrency?: number; dbFile?: string } = {}): Promise<Harness> {
   const dir = mkdtempSync(join(tmpdir(), 'patrol-test-'));
   const store = await openStore({ url: opts.dbFile ?? join(dir, 'patrol.db') });
-  const registry = opts.registry ?? builtinRegistry();
+  const registry = opts.registry ?? builtinRegistry({ paths: patrolPaths({ ...process.env, PATROL_HOME: dir }) });
   const engine = new Engine({
     store,
     registry,
