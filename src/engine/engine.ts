@@ -58,6 +58,8 @@ export interface TriggerOptions {
   labels?: Record<string, string>;
   /** For retry-from-failed: the run whose successful steps are reused. */
   retryOf?: RunRecord;
+  /** Called with the stored run before its first step can start (to attach live views). */
+  onCreated?: (run: RunRecord) => void;
 }
 
 export interface RunDetail {
@@ -247,6 +249,7 @@ export class Engine {
       await tx.runs.insertSteps(steps);
       return r;
     });
+    opts.onCreated?.(run);
     this.events.emit('run', { runId: id, status: run.status, reason: run.reason, at: now });
     for (const o of older) await this.orchestrator.advance(o);
     if (run.status === 'queued') await this.orchestrator.advance(id);
@@ -267,7 +270,7 @@ export class Engine {
   }
 
   /** Retry from failed: a new run of the same definition and params reusing what succeeded. */
-  async retry(runId: string, opts: { triggeredBy?: string } = {}): Promise<RunRecord> {
+  async retry(runId: string, opts: { triggeredBy?: string; onCreated?: (run: RunRecord) => void } = {}): Promise<RunRecord> {
     const run = await this.store.runs.getRun(runId);
     if (!run) throw new NotFoundError(`run ${runId} not found`, { runId });
     if (!isTerminalRun(run.status)) throw new ConflictError(`run ${runId} is still ${run.status}; retry it once it ended`, { runId, status: run.status });
@@ -280,6 +283,7 @@ export class Engine {
       dryRun: run.dryRun,
       labels: run.labels,
       ...(opts.triggeredBy ? { triggeredBy: opts.triggeredBy } : {}),
+      ...(opts.onCreated ? { onCreated: opts.onCreated } : {}),
     });
   }
 

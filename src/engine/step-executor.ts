@@ -185,8 +185,17 @@ export class StepExecutor {
     if (row.idx !== null) extra.item = row.item;
     if (step.phase === 'finally') extra.runStatus = (await runOutcome(this.deps.store, run, wf, this.deps.clock())).status;
     const context = expressionContext(run, stepViews(rows), extra);
-    const rendered = renderValue(step.def.with, context);
-    const parsed = step.stepType.input.safeParse(rendered);
+    let rendered = renderValue(step.def.with, context);
+    let parsed = step.stepType.input.safeParse(rendered);
+    if (!parsed.success) {
+      // A `${{ }}` that yields a number or boolean where the type wants a string (argv lists,
+      // headers) is converted, as users of GitHub Actions expect.
+      const coerced = coerceScalarsToStrings(rendered, parsed.error.issues);
+      if (coerced !== rendered) {
+        rendered = coerced;
+        parsed = step.stepType.input.safeParse(rendered);
+      }
+    }
     if (!parsed.success) {
       const msgs = flattenZodIssues(parsed.error.issues).map((i) => `with.${formatPath(i.path)}: ${i.message}`);
       throw new NonRetryableError(`invalid input for step type ${step.stepType.type}: ${msgs.join('; ')}`, { code: 'invalid-input' });
@@ -277,6 +286,22 @@ function raceAbort<T>(p: Promise<T>, signal: AbortSignal): Promise<T> {
       },
     );
   });
+}
+
+function coerceScalarsToStrings(value: unknown, issues: readonly { code: string; path: PropertyKey[]; expected?: unknown }[]): unknown {
+  let out = value;
+  for (const issue of issues) {
+    if (issue.code !== 'invalid_type' || issue.expected !== 'string' || issue.path.length === 0) continue;
+    const parentPath = issue.path.slice(0, -1);
+    const key = issue.path[issue.path.length - 1]!;
+    let parent: unknown = out === value ? (out = structuredClone(value)) : out;
+    for (const k of parentPath) parent = (parent as Record<PropertyKey, unknown> | undefined)?.[k as string];
+    if (parent === null || typeof parent !== 'object') continue;
+    const container = parent as Record<PropertyKey, unknown>;
+    const v = container[key as string];
+    if (typeof v === 'number' || typeof v === 'boolean' || typeof v === 'bigint') container[key as string] = String(v);
+  }
+  return out;
 }
 
 function formatMs(ms: number): string {

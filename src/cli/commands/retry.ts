@@ -1,0 +1,26 @@
+import type { Command } from 'commander';
+import { action } from '../cli-errors.js';
+import { resolveRunId } from '../run-ids.js';
+import { driveRun } from '../drive-run.js';
+import { openRuntime } from '../../runtime/open-runtime.js';
+import { silentLogger } from '../../logging/logger.js';
+
+export function registerRetry(program: Command): void {
+  program
+    .command('retry')
+    .description('retry a failed run from where it failed: a new run that reuses the outputs of steps that succeeded')
+    .argument('<id>', 'run id (or a unique prefix)')
+    .option('--json', 'print the final run as JSON on stdout')
+    .action(
+      action(async (idArg: string, opts: { json?: boolean }) => {
+        const rt = await openRuntime({ logger: silentLogger() });
+        try {
+          const id = await resolveRunId(rt.store, idArg);
+          rt.engine.start();
+          return await driveRun(rt, (onCreated) => rt.engine.retry(id, { onCreated, ...(process.env.USER ? { triggeredBy: process.env.USER } : {}) }), { json: opts.json ?? false });
+        } finally {
+          await rt.close();
+        }
+      }),
+    );
+}

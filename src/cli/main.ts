@@ -1,0 +1,38 @@
+import { Command } from 'commander';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { packageRoot } from '../config/paths.js';
+import { registerValidate } from './commands/validate.js';
+import { registerRun } from './commands/run.js';
+import { registerRuns } from './commands/runs.js';
+import { registerLogs } from './commands/logs.js';
+import { registerCancel } from './commands/cancel.js';
+import { registerRetry } from './commands/retry.js';
+import { registerRecover } from './commands/recover.js';
+import { registerCredentials } from './commands/credentials.js';
+import { registerStepTypes } from './commands/step-types.js';
+import { EXIT } from './exit-codes.js';
+
+const version = (JSON.parse(readFileSync(join(packageRoot(), 'package.json'), 'utf8')) as { version: string }).version;
+
+const program = new Command()
+  .name('patrol')
+  .description('Patrol: inspections, findings, reports and runbooks on one workflow engine. Data in $PATROL_HOME (default ~/.patrol).')
+  .version(version)
+  .showHelpAfterError()
+  .exitOverride((err) => {
+    // Usage errors (unknown option, missing argument) are invalid input: exit 2.
+    process.exit(err.exitCode === 0 ? 0 : EXIT.invalid);
+  });
+
+registerValidate(program);
+registerRun(program);
+registerRuns(program);
+registerLogs(program);
+registerCancel(program);
+registerRetry(program);
+registerRecover(program);
+registerCredentials(program);
+registerStepTypes(program);
+
+await program.parseAsync(process.argv);

@@ -1,0 +1,73 @@
+import type { Logger } from '../logging/logger.js';
+import { createLogger } from '../logging/logger.js';
+import { patrolPaths, type PatrolPaths } from '../config/paths.js';
+import { openStore } from '../store/open-store.js';
+import type { Store } from '../store/store.js';
+import { loadSecretKey, type SecretKey } from '../credentials/secret-key.js';
+import { CredentialService, secretValues } from '../credentials/credential-service.js';
+import { builtinRegistry } from '../steps/builtin/index.js';
+import type { StepTypeRegistry } from '../steps/step-type-registry.js';
+import { Engine, type EngineSettings } from '../engine/engine.js';
+import type { Dispatcher } from '../queue/dispatcher.js';
+import { InProcessDispatcher } from '../queue/in-process-dispatcher.js';
+
+export interface RuntimeOptions {
+  env?: NodeJS.ProcessEnv;
+  logger?: Logger;
+  dispatcher?: Dispatcher;
+  settings?: EngineSettings;
+}
+
+/** Everything a Patrol process needs, wired once (the composition root). */
+export interface Runtime {
+  paths: PatrolPaths;
+  store: Store;
+  secretKey: SecretKey;
+  credentials: CredentialService;
+  registry: StepTypeRegistry;
+  engine: Engine;
+  logger: Logger;
+  close(): Promise<void>;
+}
+
+/**
+ * Opens the store named by DATABASE_URL (default: SQLite in PATROL_HOME), loads the credentials
+ * key, registers the step types and builds the engine. The engine is not started: commands that
+ * only read (runs list, logs) never execute steps.
+ */
+export async function openRuntime(opts: RuntimeOptions = {}): Promise<Runtime> {
+  const env = opts.env ?? process.env;
+  const paths = patrolPaths(env);
+  const logger = opts.logger ?? createLogger();
+  const store = await openStore({ url: env.DATABASE_URL ?? `sqlite://${paths.database}` });
+  try {
+    const secretKey = loadSecretKey({ value: env.PATROL_SECRET_KEY, file: env.PATROL_SECRET_KEY_FILE, generatedFile: paths.secretKey });
+    const credentials = new CredentialService(store, secretKey);
+    const registry = builtinRegistry({ paths });
+    const engine = new Engine({
+      store,
+      registry,
+      workRoot: paths.work,
+      dispatcher: opts.dispatcher ?? new InProcessDispatcher({ concurrency: Number(env.PATROL_CONCURRENCY ?? 16) }),
+      logger,
+      secrets: { reveal: (name) => credentials.reveal(name), secretValues },
+      ...(opts.settings ? { settings: opts.settings } : {}),
+    });
+    return {
+      paths,
+      store,
+      secretKey,
+      credentials,
+      registry,
+      engine,
+      logger,
+      async close() {
+        await engine.stop();
+        await store.close();
+      },
+    };
+  } catch (err) {
+    await store.close();
+    throw err;
+  }
+}
