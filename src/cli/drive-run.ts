@@ -1,5 +1,6 @@
 import type { Runtime } from '../runtime/open-runtime.js';
 import type { RunRecord } from '../store/records.js';
+import type { TriggerOptions } from '../engine/engine.js';
 import { EXIT } from './exit-codes.js';
 import { ProgressRenderer } from './progress-renderer.js';
 import { runJson } from './run-json.js';
@@ -16,12 +17,11 @@ export interface DriveOptions {
  * (a second Ctrl-C leaves at once; `patrol recover` picks the run up later), then the summary
  * or the --json document on stdout. Returns the exit code.
  */
-export async function driveRun(rt: Runtime, start: (onCreated: (run: RunRecord) => void) => Promise<RunRecord>, opts: DriveOptions): Promise<number> {
+export async function driveRun(rt: Runtime, start: (onCreated: NonNullable<TriggerOptions['onCreated']>) => Promise<RunRecord>, opts: DriveOptions): Promise<number> {
   const stream = process.stderr;
   let renderer: ProgressRenderer | undefined;
-  const run = await start((created) => {
+  const run = await start((created, wf) => {
     if (opts.quiet) return;
-    const wf = rt.engine.workflowOf(created);
     renderer = new ProgressRenderer(rt.engine.events, created.id, { stream, tty: Boolean(stream.isTTY), color: useColor(stream), order: [...wf.mainOrder, ...wf.finallyOrder] });
     if (!opts.json) stream.write(`${paint('run', 'bold', useColor(stream))} ${created.id}  ${created.workflow}${created.reason ? `  (${created.reason})` : ''}\n`);
     renderer.start();

@@ -59,7 +59,7 @@ export interface TriggerOptions {
   /** For retry-from-failed: the run whose successful steps are reused. */
   retryOf?: RunRecord;
   /** Called with the stored run before its first step can start (to attach live views). */
-  onCreated?: (run: RunRecord) => void;
+  onCreated?: (run: RunRecord, workflow: CompiledWorkflow) => void;
 }
 
 export interface RunDetail {
@@ -177,7 +177,6 @@ export class Engine {
       id,
       workflow: def.metadata.name,
       namespace: def.metadata.namespace,
-      definition: def,
       params,
       status: 'queued',
       reason: null,
@@ -218,6 +217,7 @@ export class Engine {
         nextAttemptAt: null,
         startedAt: prev?.startedAt ?? null,
         finishedAt: prev?.finishedAt ?? null,
+        pendingNeeds: s.needs.filter((n) => !reuse.has(n)).length,
       });
       if (prev && s.forEach) {
         for (const inst of await this.store.runs.getInstances(prev.runId, s.name)) steps.push({ ...inst, runId: id, attempts: 0, reusedFrom: prev.runId, reason: `reused from run ${prev.runId}` });
@@ -245,11 +245,12 @@ export class Engine {
           }
         }
       }
-      await tx.runs.insertRun(r);
+      await tx.runs.insertRun(r, def);
       await tx.runs.insertSteps(steps);
       return r;
     });
-    opts.onCreated?.(run);
+    this.compiled.set(id, wf);
+    opts.onCreated?.(run, wf);
     this.events.emit('run', { runId: id, status: run.status, reason: run.reason, at: now });
     for (const o of older) await this.orchestrator.advance(o);
     if (run.status === 'queued') await this.orchestrator.advance(id);
@@ -270,12 +271,12 @@ export class Engine {
   }
 
   /** Retry from failed: a new run of the same definition and params reusing what succeeded. */
-  async retry(runId: string, opts: { triggeredBy?: string; onCreated?: (run: RunRecord) => void } = {}): Promise<RunRecord> {
+  async retry(runId: string, opts: { triggeredBy?: string; onCreated?: TriggerOptions['onCreated'] } = {}): Promise<RunRecord> {
     const run = await this.store.runs.getRun(runId);
     if (!run) throw new NotFoundError(`run ${runId} not found`, { runId });
     if (!isTerminalRun(run.status)) throw new ConflictError(`run ${runId} is still ${run.status}; retry it once it ended`, { runId, status: run.status });
     if (run.status === 'succeeded') throw new ConflictError(`run ${runId} succeeded; there is nothing to retry`, { runId });
-    const def = workflowSchema.parse(run.definition);
+    const def = workflowSchema.parse(await this.store.runs.getDefinition(run.id));
     return this.trigger(def, {
       params: run.params,
       trigger: 'retry',
@@ -325,7 +326,7 @@ export class Engine {
     if (!run) throw new NotFoundError(`run ${runId} not found`, { runId });
     const [steps, attempts] = await Promise.all([this.store.runs.getSteps(runId), this.store.runs.listAttempts(runId)]);
     const order = new Map<string, number>();
-    const wf = this.workflowOf(run);
+    const wf = await this.workflowOf(run);
     [...wf.mainOrder, ...wf.finallyOrder].forEach((n, i) => order.set(n, i));
     steps.sort((a, b) => (order.get(a.base) ?? 0) - (order.get(b.base) ?? 0) || (a.idx ?? -1) - (b.idx ?? -1));
     return { run, steps, attempts };
@@ -345,7 +346,7 @@ export class Engine {
       const tasks: { task: EngineTask; delayMs?: number }[] = [];
       const ok = await this.store.transaction(async (tx) => {
         if (!(await tx.runs.takeOver(run.id, run.owner, this.ownerId, now))) return false;
-        const wf = this.workflowOf(run);
+        const wf = await this.workflowOf(run);
         for (const a of await tx.runs.attemptsInStatus(run.id, ['running', 'queued'])) {
           const step = await tx.runs.getStep(run.id, a.step);
           if (!step) continue;
@@ -373,6 +374,7 @@ export class Engine {
               error: { name: 'StepError', code: 'interrupted', message: `${message}; ${why}`, retryable: false },
               reason: why,
             });
+            if (step.idx === null) await tx.runs.decrementPendingNeeds(run.id, compiled.dependents);
           }
         }
         return true;
@@ -393,10 +395,10 @@ export class Engine {
   }
 
   /** The compiled workflow of a run, cached while the run is active. */
-  workflowOf(run: RunRecord): CompiledWorkflow {
+  async workflowOf(run: Pick<RunRecord, 'id'>): Promise<CompiledWorkflow> {
     let wf = this.compiled.get(run.id);
     if (!wf) {
-      wf = compileWorkflow(workflowSchema.parse(run.definition), this.registry);
+      wf = compileWorkflow(workflowSchema.parse(await this.store.runs.getDefinition(run.id)), this.registry);
       this.compiled.set(run.id, wf);
     }
     return wf;

@@ -22,7 +22,7 @@ export interface OrchestratorDeps {
   logger: Logger;
   clock: () => number;
   /** The compiled workflow of a run (cached by the engine). */
-  workflowOf(run: RunRecord): CompiledWorkflow;
+  workflowOf(run: RunRecord): Promise<CompiledWorkflow>;
   /** Stops attempts of this run running in this process. */
   abortRun(runId: string, reason: 'cancelled' | 'timed-out'): void;
   /** Called once a run reached a terminal state (after commit). */
@@ -63,7 +63,7 @@ export class Orchestrator {
       const loaded = await tx.runs.getRun(runId);
       if (!loaded || isTerminalRun(loaded.status)) return;
       let run: RunRecord = loaded;
-      const wf = this.deps.workflowOf(run);
+      const wf = await this.deps.workflowOf(run);
       const now = clock();
 
       if (run.status === 'queued') {
@@ -121,7 +121,7 @@ export class Orchestrator {
         for (const n of wf.finallyOrder) push(n);
       }
 
-      if ((await tx.runs.countUnfinished(runId)) === 0) {
+      if (!(await tx.runs.hasUnfinished(runId))) {
         const outcome = await runOutcome(tx, run, wf, now);
         await this.finalize(tx, run, wf, outcome.status, outcome.reason, out, outcome.error);
       }
@@ -141,6 +141,7 @@ export class Orchestrator {
     if (step.phase === 'finally' && !(await state.mainDone())) return false;
 
     if (parent.status === 'pending') {
+      if (parent.pendingNeeds > 0) return false;
       const needs = await state.parents(step.needs);
       if (needs.some((n) => !isTerminalStep(n.status))) return false;
       if (stopping && step.phase === 'main') {
@@ -202,6 +203,7 @@ export class Orchestrator {
           nextAttemptAt: null,
           startedAt: prev?.startedAt ?? null,
           finishedAt: prev?.finishedAt ?? null,
+          pendingNeeds: 0,
         };
       });
       await state.tx.runs.insertSteps(rows);
@@ -298,6 +300,7 @@ export class Orchestrator {
     row.status = status;
     row.finishedAt = now;
     if (row.phase === 'main') state.invalidateMainDone();
+    if (row.idx === null) await state.tx.runs.decrementPendingNeeds(state.run.id, state.wf.steps.get(row.base)!.dependents);
     if (extra.reason !== undefined) row.reason = extra.reason;
     if (extra.outputs !== undefined) row.outputs = extra.outputs;
     const runId = state.run.id;
@@ -390,7 +393,7 @@ class RunState {
   }
 
   async mainDone(): Promise<boolean> {
-    if (this.mainDoneMemo === undefined) this.mainDoneMemo = (await this.tx.runs.countUnfinished(this.run.id, 'main')) === 0;
+    if (this.mainDoneMemo === undefined) this.mainDoneMemo = !(await this.tx.runs.hasUnfinished(this.run.id, 'main'));
     return this.mainDoneMemo;
   }
 

@@ -1,3 +1,4 @@
+import { mkdirSync } from 'node:fs';
 import { findingInputSchema, fingerprintOf, type Finding, type FindingInput } from '../findings/finding.js';
 import { InputError } from '../errors/index.js';
 import type { Masker } from '../credentials/masker.js';
@@ -24,8 +25,9 @@ export interface StepContextParts {
 }
 
 /** Builds the context a step type's `run` receives, and collects the findings it reports. */
-export function createStepContext(parts: StepContextParts): { ctx: StepContext; findings: Finding[] } {
+export function createStepContext(parts: StepContextParts): { ctx: StepContext; findings: Finding[]; usedWorkDir: () => boolean } {
   const findings: Finding[] = [];
+  let workDirMade = false;
   const { run, stepName, log, masker } = parts;
   const fmt = (message: string, fields?: Record<string, unknown>) => (fields && Object.keys(fields).length > 0 ? `${message} ${JSON.stringify(fields)}` : message);
   const ctx: StepContext = {
@@ -51,7 +53,14 @@ export function createStepContext(parts: StepContextParts): { ctx: StepContext; 
       },
       mask: (v) => masker.add(v),
     },
-    workDir: parts.workDir,
+    // Created on first use: most steps (noop, http, ssh) never need a scratch directory.
+    get workDir() {
+      if (!workDirMade) {
+        mkdirSync(parts.workDir, { recursive: true, mode: 0o700 });
+        workDirMade = true;
+      }
+      return parts.workDir;
+    },
     dryRun: run.dryRun,
     findings: {
       report(items: FindingInput[]) {
@@ -72,5 +81,5 @@ export function createStepContext(parts: StepContextParts): { ctx: StepContext; 
     },
     mask: (text) => masker.mask(text),
   };
-  return { ctx, findings };
+  return { ctx, findings, usedWorkDir: () => workDirMade };
 }

@@ -1,4 +1,4 @@
-import { mkdir, rm } from 'node:fs/promises';
+import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Store } from '../store/store.js';
 import type { RunRecord, StepRecord } from '../store/records.js';
@@ -33,7 +33,7 @@ export interface StepExecutorDeps {
   workRoot: string;
   /** Applied when neither the step nor its type sets a timeout. */
   defaultStepTimeoutMs: number;
-  workflowOf(run: RunRecord): CompiledWorkflow;
+  workflowOf(run: RunRecord): Promise<CompiledWorkflow>;
   reveal(name: string): Promise<Credential>;
   secretValues(c: Credential): string[];
   /** Re-evaluates the run after a step changed (the orchestrator). */
@@ -115,7 +115,7 @@ export class StepExecutor {
   }
 
   private async runAttempt(run: RunRecord, row: StepRecord, attempt: number): Promise<Outcome> {
-    const wf = this.deps.workflowOf(run);
+    const wf = await this.deps.workflowOf(run);
     const step = wf.steps.get(row.base)!;
     const masker = new Masker();
     for (const p of wf.def.spec.params) if (p.secret && typeof run.params[p.name] === 'string') masker.add(run.params[p.name] as string);
@@ -132,9 +132,9 @@ export class StepExecutor {
     if (run.cancelRequestedAt !== null && step.phase === 'main') controller.abort(new StopSignal({ kind: 'cancelled' }));
     const workDir = join(this.deps.workRoot, run.id, `${row.name.replace(/[^A-Za-z0-9_-]/g, '_')}-${attempt}`);
     let findings: Finding[] = [];
+    let usedWorkDir = () => false;
     try {
       const input = await this.renderInput(run, wf, step, row);
-      await mkdir(workDir, { recursive: true, mode: 0o700 });
       const built = createStepContext({
         run,
         stepName: row.name,
@@ -149,6 +149,7 @@ export class StepExecutor {
         secretValues: this.deps.secretValues,
       });
       findings = built.findings;
+      usedWorkDir = built.usedWorkDir;
       const result = await raceAbort(step.stepType.run(built.ctx, input), controller.signal);
       const checked = step.stepType.output.safeParse(result);
       if (!checked.success) {
@@ -173,7 +174,7 @@ export class StepExecutor {
       for (const t of timers) clearTimeout(t);
       this.unregister(run.id, row.name);
       log.end();
-      if (!this.deps.keepWorkDirs) await rm(workDir, { recursive: true, force: true }).catch(() => undefined);
+      if (!this.deps.keepWorkDirs && usedWorkDir()) await rm(workDir, { recursive: true, force: true }).catch(() => undefined);
     }
   }
 
@@ -205,7 +206,7 @@ export class StepExecutor {
 
   private async record(run: RunRecord, row: StepRecord, attempt: number, o: Outcome): Promise<void> {
     const { store, clock } = this.deps;
-    const wf = this.deps.workflowOf(run);
+    const wf = await this.deps.workflowOf(run);
     const step = wf.steps.get(row.base)!;
     let retryIn: number | undefined;
     await store.transaction(async (tx) => {
@@ -215,12 +216,16 @@ export class StepExecutor {
       const mine = await tx.runs.updateAttempt(run.id, row.name, attempt, { status: o.status, finishedAt: now, error: o.error, outputs: o.outputs, exitCode }, ['running']);
       if (!mine) return;
       if (o.findings.length > 0) await tx.findings.insert(o.findings);
+      // A parent row ending releases its dependents (forEach instances are counted by their parent).
+      const release = () => (row.idx === null ? tx.runs.decrementPendingNeeds(run.id, step.dependents) : Promise.resolve());
       if (o.status === 'succeeded') {
         await tx.runs.updateStep(run.id, row.name, { status: 'succeeded', outputs: o.outputs, error: null, finishedAt: now }, ['running']);
+        await release();
         return;
       }
       if (o.status === 'cancelled') {
         await tx.runs.updateStep(run.id, row.name, { status: 'cancelled', outputs: o.outputs, error: o.error, finishedAt: now, reason: o.error?.message ?? 'cancelled' }, ['running']);
+        await release();
         return;
       }
       const current = await tx.runs.getRun(run.id);
@@ -233,6 +238,7 @@ export class StepExecutor {
         return;
       }
       await tx.runs.updateStep(run.id, row.name, { status: 'failed', outputs: o.outputs, error: o.error, finishedAt: now }, ['running']);
+      await release();
     });
     const at = clock();
     if (retryIn !== undefined) {

@@ -59,6 +59,7 @@ export interface StepsTable {
   next_attempt_at: number | null;
   started_at: number | null;
   finished_at: number | null;
+  pending_needs: number;
 }
 
 export interface StepAttemptsTable {

@@ -6,7 +6,6 @@ export interface RunRecord {
   id: string;
   workflow: string;
   namespace: string;
-  definition: unknown;
   params: Record<string, unknown>;
   status: RunStatus;
   reason: string | null;
@@ -43,6 +42,8 @@ export interface StepRecord {
   nextAttemptAt: number | null;
   startedAt: number | null;
   finishedAt: number | null;
+  /** Needs that are not terminal yet; the step can start only at 0. */
+  pendingNeeds: number;
 }
 
 export interface AttemptRecord {

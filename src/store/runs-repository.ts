@@ -5,8 +5,8 @@ import { ACTIVE_RUN_STATUSES, TERMINAL_STEP_STATUSES, type AttemptStatus, type R
 import type { SerializedError } from '../errors/index.js';
 import { fromJson, toJson } from './json.js';
 
-export type RunPatch = Partial<Omit<RunRecord, 'id' | 'definition' | 'params' | 'labels'>>;
-export type StepPatch = Partial<Omit<StepRecord, 'runId' | 'name' | 'base' | 'idx' | 'phase' | 'item'>>;
+export type RunPatch = Partial<Omit<RunRecord, 'id' | 'params' | 'labels'>>;
+export type StepPatch = Partial<Omit<StepRecord, 'runId' | 'name' | 'base' | 'idx' | 'phase' | 'item' | 'pendingNeeds'>>;
 export type AttemptPatch = Partial<Omit<AttemptRecord, 'runId' | 'step' | 'attempt'>>;
 
 export interface RunFilter {
@@ -22,14 +22,15 @@ export interface RunFilter {
 export class RunRepository {
   constructor(private readonly db: Kysely<Database>) {}
 
-  async insertRun(run: RunRecord): Promise<void> {
+  /** Inserts a run with the workflow definition it executes (stored once, read only to compile). */
+  async insertRun(run: RunRecord, definition: unknown): Promise<void> {
     await this.db
       .insertInto('runs')
       .values({
         id: run.id,
         workflow: run.workflow,
         namespace: run.namespace,
-        definition: JSON.stringify(run.definition),
+        definition: JSON.stringify(definition),
         params: JSON.stringify(run.params),
         status: run.status,
         reason: run.reason,
@@ -53,8 +54,14 @@ export class RunRepository {
   }
 
   async getRun(id: string): Promise<RunRecord | undefined> {
-    const row = await this.db.selectFrom('runs').selectAll().where('id', '=', id).executeTakeFirst();
+    const row = await this.db.selectFrom('runs').select(RUN_COLUMNS).where('id', '=', id).executeTakeFirst();
     return row ? toRun(row) : undefined;
+  }
+
+  /** The workflow definition of a run (JSON); large, so never part of getRun. */
+  async getDefinition(id: string): Promise<unknown> {
+    const row = await this.db.selectFrom('runs').select('definition').where('id', '=', id).executeTakeFirst();
+    return row ? JSON.parse(row.definition) : undefined;
   }
 
   /** Resolves a unique id prefix (as typed on the command line) to a run id. */
@@ -82,7 +89,7 @@ export class RunRepository {
 
   async listRuns(filter: RunFilter = {}): Promise<Page<RunRecord>> {
     const limit = Math.min(Math.max(filter.limit ?? 50, 1), 500);
-    let q = this.db.selectFrom('runs').selectAll().orderBy('id', 'desc').limit(limit + 1);
+    let q = this.db.selectFrom('runs').select(RUN_COLUMNS).orderBy('id', 'desc').limit(limit + 1);
     if (filter.status?.length) q = q.where('status', 'in', filter.status);
     if (filter.workflow) q = q.where('workflow', '=', filter.workflow);
     if (filter.namespace) q = q.where('namespace', '=', filter.namespace);
@@ -95,7 +102,7 @@ export class RunRepository {
   async activeRunsWithKey(key: string): Promise<RunRecord[]> {
     const rows = await this.db
       .selectFrom('runs')
-      .selectAll()
+      .select(RUN_COLUMNS)
       .where('concurrency_key', '=', key)
       .where('status', 'in', [...ACTIVE_RUN_STATUSES])
       .orderBy('id')
@@ -104,7 +111,7 @@ export class RunRepository {
   }
 
   async activeRuns(): Promise<RunRecord[]> {
-    const rows = await this.db.selectFrom('runs').selectAll().where('status', 'in', [...ACTIVE_RUN_STATUSES]).orderBy('id').execute();
+    const rows = await this.db.selectFrom('runs').select(RUN_COLUMNS).where('status', 'in', [...ACTIVE_RUN_STATUSES]).orderBy('id').execute();
     return rows.map(toRun);
   }
 
@@ -153,6 +160,7 @@ export class RunRepository {
             next_attempt_at: s.nextAttemptAt,
             started_at: s.startedAt,
             finished_at: s.finishedAt,
+            pending_needs: s.pendingNeeds,
           })),
         )
         .execute();
@@ -214,15 +222,27 @@ export class RunRepository {
     if (dialect === 'postgres') await this.db.selectFrom('runs').select('id').where('id', '=', id).forUpdate().execute();
   }
 
-  async countUnfinished(runId: string, phase?: 'main' | 'finally'): Promise<number> {
-    let q = this.db
-      .selectFrom('steps')
-      .select((eb) => eb.fn.countAll<number>().as('n'))
-      .where('run_id', '=', runId)
-      .where('status', 'not in', [...TERMINAL_STEP_STATUSES]);
+  /** Whether any step (of a phase) is not terminal yet; stops at the first one found. */
+  async hasUnfinished(runId: string, phase?: 'main' | 'finally'): Promise<boolean> {
+    const active = ['pending', 'queued', 'running', 'waiting'];
+    let q = this.db.selectFrom('steps').select('name').where('run_id', '=', runId);
     if (phase) q = q.where('phase', '=', phase);
-    const row = await q.executeTakeFirstOrThrow();
-    return Number(row.n);
+    const row = await q.where('status', 'in', active).limit(1).executeTakeFirst();
+    return row !== undefined;
+  }
+
+  /** A need of these steps became terminal. */
+  async decrementPendingNeeds(runId: string, dependents: readonly string[]): Promise<void> {
+    if (dependents.length === 0) return;
+    for (let i = 0; i < dependents.length; i += 500) {
+      await this.db
+        .updateTable('steps')
+        .set((eb) => ({ pending_needs: eb('pending_needs', '-', 1) }))
+        .where('run_id', '=', runId)
+        .where('name', 'in', dependents.slice(i, i + 500))
+        .where('idx', 'is', null)
+        .execute();
+    }
   }
 
   async updateStep(runId: string, name: string, patch: StepPatch, onlyIf?: readonly StepStatus[]): Promise<boolean> {
@@ -292,12 +312,35 @@ export class RunRepository {
   }
 }
 
-function toRun(r: Selectable<RunsTable>): RunRecord {
+const RUN_COLUMNS = [
+  'id',
+  'workflow',
+  'namespace',
+  'params',
+  'status',
+  'reason',
+  'error',
+  'concurrency_key',
+  'trigger',
+  'triggered_by',
+  'retry_of',
+  'labels',
+  'created_at',
+  'started_at',
+  'finished_at',
+  'deadline_at',
+  'cancel_requested_at',
+  'cancel_reason',
+  'owner',
+  'heartbeat_at',
+  'dry_run',
+] as const;
+
+function toRun(r: Omit<Selectable<RunsTable>, 'definition'>): RunRecord {
   return {
     id: r.id,
     workflow: r.workflow,
     namespace: r.namespace,
-    definition: JSON.parse(r.definition),
     params: JSON.parse(r.params) as Record<string, unknown>,
     status: r.status as RunStatus,
     reason: r.reason,
@@ -336,6 +379,7 @@ function toStep(r: Selectable<StepsTable>): StepRecord {
     nextAttemptAt: num(r.next_attempt_at),
     startedAt: num(r.started_at),
     finishedAt: num(r.finished_at),
+    pendingNeeds: Number(r.pending_needs),
   };
 }
 

@@ -61,9 +61,12 @@ export const coreMigration: PatrolMigration = {
       .addColumn('next_attempt_at', ms)
       .addColumn('started_at', ms)
       .addColumn('finished_at', ms)
+      // Needs not yet terminal; decremented as they end, so readiness is O(1) however wide a fan-in.
+      .addColumn('pending_needs', 'integer', (c) => c.notNull().defaultTo(0))
       .addPrimaryKeyConstraint('steps_pk', ['run_id', 'name'])
       .execute();
-    await db.schema.createIndex('steps_status_idx').on('steps').columns(['run_id', 'status']).execute();
+    await db.schema.createIndex('steps_status_idx').on('steps').columns(['run_id', 'phase', 'status']).execute();
+    await db.schema.createIndex('steps_base_idx').on('steps').columns(['run_id', 'base', 'idx']).execute();
 
     await db.schema
       .createTable('step_attempts')
