@@ -20,6 +20,7 @@ import { Orchestrator } from './orchestrator.js';
 import { StepExecutor } from './step-executor.js';
 import { expressionContext } from './expression-context.js';
 import { newOwnerId, ownerAlive } from './owner.js';
+import { hostname } from 'node:os';
 
 export interface EngineSettings {
   /** Timeout of a step whose definition and type set none. @defaultValue 1h */
@@ -110,7 +111,7 @@ export class Engine {
       },
       secretValues: () => [],
     };
-    const workflowOf = (run: RunRecord) => this.workflowOf(run);
+    const workflowOf = (run: RunRecord, db?: Store) => this.workflowOf(run, db);
     this.orchestrator = new Orchestrator({
       store: this.store,
       dispatcher: this.dispatcher,
@@ -346,7 +347,7 @@ export class Engine {
       const tasks: { task: EngineTask; delayMs?: number }[] = [];
       const ok = await this.store.transaction(async (tx) => {
         if (!(await tx.runs.takeOver(run.id, run.owner, this.ownerId, now))) return false;
-        const wf = await this.workflowOf(run);
+        const wf = await this.workflowOf(run, tx);
         for (const a of await tx.runs.attemptsInStatus(run.id, ['running', 'queued'])) {
           const step = await tx.runs.getStep(run.id, a.step);
           if (!step) continue;
@@ -356,6 +357,7 @@ export class Engine {
             tasks.push({ task: { kind: 'step', runId: run.id, step: a.step, attempt: a.attempt }, delayMs: delay });
             continue;
           }
+          killOrphans(a.processes);
           const compiled = wf.steps.get(step.base)!;
           const t = compiled.stepType;
           const safe = typeof t.retrySafe === 'function' ? t.retrySafe(compiled.def.with) : t.retrySafe;
@@ -363,7 +365,7 @@ export class Engine {
           const message = `interrupted: the process running this step (${a.owner ?? run.owner}) stopped`;
           await tx.runs.updateAttempt(run.id, a.step, a.attempt, { status: 'interrupted', finishedAt: now, error: { name: 'StepError', code: 'interrupted', message, retryable: safe } }, ['running']);
           if (safe && interrupted <= this.settings.maxInterruptions) {
-            await tx.runs.insertAttempt({ runId: run.id, step: a.step, attempt: a.attempt + 1, status: 'queued', owner: null, queuedAt: now, startedAt: null, finishedAt: null, exitCode: null, error: null, outputs: null });
+            await tx.runs.insertQueuedAttempt(run.id, a.step, a.attempt + 1, now);
             await tx.runs.updateStep(run.id, a.step, { status: 'queued', attempts: a.attempt + 1, nextAttemptAt: null, reason: `${message}; step type ${t.type} is safe to repeat, retrying` });
             tasks.push({ task: { kind: 'step', runId: run.id, step: a.step, attempt: a.attempt + 1 } });
           } else {
@@ -395,10 +397,11 @@ export class Engine {
   }
 
   /** The compiled workflow of a run, cached while the run is active. */
-  async workflowOf(run: Pick<RunRecord, 'id'>): Promise<CompiledWorkflow> {
+  async workflowOf(run: Pick<RunRecord, 'id'>, db: Store = this.store): Promise<CompiledWorkflow> {
     let wf = this.compiled.get(run.id);
     if (!wf) {
-      wf = compileWorkflow(workflowSchema.parse(await this.store.runs.getDefinition(run.id)), this.registry);
+      // Inside a transaction pass its store: SQLite has one connection, held by the transaction.
+      wf = compileWorkflow(workflowSchema.parse(await db.runs.getDefinition(run.id)), this.registry);
       this.compiled.set(run.id, wf);
     }
     return wf;
@@ -443,6 +446,24 @@ export class Engine {
       this.logger.warn({ err }, 'heartbeat failed');
     } finally {
       this.beating = false;
+    }
+  }
+}
+
+/**
+ * Process groups of an interrupted attempt may have outlived the Patrol process that started
+ * them (they run detached so cancel can stop the whole group). Stop those on this host.
+ */
+function killOrphans(processes: readonly string[]): void {
+  for (const p of processes) {
+    const i = p.lastIndexOf(':');
+    if (p.slice(0, i) !== hostname()) continue;
+    const pgid = Number(p.slice(i + 1));
+    if (!Number.isInteger(pgid) || pgid <= 1) continue;
+    try {
+      process.kill(-pgid, 'SIGKILL');
+    } catch {
+      // Already gone.
     }
   }
 }

@@ -22,7 +22,7 @@ export interface OrchestratorDeps {
   logger: Logger;
   clock: () => number;
   /** The compiled workflow of a run (cached by the engine). */
-  workflowOf(run: RunRecord): Promise<CompiledWorkflow>;
+  workflowOf(run: RunRecord, db?: Store): Promise<CompiledWorkflow>;
   /** Stops attempts of this run running in this process. */
   abortRun(runId: string, reason: 'cancelled' | 'timed-out'): void;
   /** Called once a run reached a terminal state (after commit). */
@@ -63,7 +63,7 @@ export class Orchestrator {
       const loaded = await tx.runs.getRun(runId);
       if (!loaded || isTerminalRun(loaded.status)) return;
       let run: RunRecord = loaded;
-      const wf = await this.deps.workflowOf(run);
+      const wf = await this.deps.workflowOf(run, tx);
       const now = clock();
 
       if (run.status === 'queued') {
@@ -262,19 +262,7 @@ export class Orchestrator {
 
   private async queueAttempt(state: RunState, row: StepRecord, attempt: number, now: number, out: Pending): Promise<void> {
     const runId = state.run.id;
-    await state.tx.runs.insertAttempt({
-      runId,
-      step: row.name,
-      attempt,
-      status: 'queued',
-      owner: null,
-      queuedAt: now,
-      startedAt: null,
-      finishedAt: null,
-      exitCode: null,
-      error: null,
-      outputs: null,
-    });
+    await state.tx.runs.insertQueuedAttempt(runId, row.name, attempt, now);
     await state.tx.runs.updateStep(runId, row.name, { status: 'queued', attempts: attempt }, ['pending']);
     row.status = 'queued';
     row.attempts = attempt;

@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 
 /** Identifies the process that drives a run or runs an attempt: host:pid:start-time. */
@@ -27,8 +28,16 @@ export function ownerAlive(owner: string | null, heartbeatAt: number | null, opt
   return fresh;
 }
 
+/** Alive means running: a zombie (exited, not yet reaped by its parent) is dead. */
 function pidExists(pid: number): boolean {
   if (!Number.isInteger(pid) || pid <= 0) return false;
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const state = stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3);
+    return state !== 'Z' && state !== 'X';
+  } catch {
+    // No /proc entry (or not Linux): fall back to a signal probe.
+  }
   try {
     process.kill(pid, 0);
     return true;

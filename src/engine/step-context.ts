@@ -22,6 +22,7 @@ export interface StepContextParts {
   events: RunEvents;
   reveal(name: string): Promise<Credential>;
   secretValues(c: Credential): string[];
+  processStarted(pgid: number): void;
 }
 
 /** Builds the context a step type's `run` receives, and collects the findings it reports. */
@@ -80,6 +81,7 @@ export function createStepContext(parts: StepContextParts): { ctx: StepContext; 
       parts.events.emit('progress', { runId: run.id, step: stepName, progress: event });
     },
     mask: (text) => masker.mask(text),
+    processStarted: (pgid) => parts.processStarted(pgid),
   };
   return { ctx, findings, usedWorkDir: () => workDirMade };
 }

@@ -1,4 +1,5 @@
 import { rm } from 'node:fs/promises';
+import { hostname } from 'node:os';
 import { join } from 'node:path';
 import type { Store } from '../store/store.js';
 import type { RunRecord, StepRecord } from '../store/records.js';
@@ -147,6 +148,9 @@ export class StepExecutor {
         events: this.deps.events,
         reveal: this.deps.reveal,
         secretValues: this.deps.secretValues,
+        processStarted: (pgid) => {
+          void this.deps.store.runs.addAttemptProcess(run.id, row.name, attempt, `${hostname()}:${pgid}`).catch((err: unknown) => logger.warn({ err }, 'could not record a child process'));
+        },
       });
       findings = built.findings;
       usedWorkDir = built.usedWorkDir;
@@ -232,7 +236,7 @@ export class StepExecutor {
       const stopping = !current || current.cancelRequestedAt !== null || (current.deadlineAt !== null && now >= current.deadlineAt && step.phase === 'main');
       if (!stopping && o.error && shouldRetry(step.retry, attempt, o.error)) {
         const delay = backoffDelay(step.retry, attempt);
-        await tx.runs.insertAttempt({ runId: run.id, step: row.name, attempt: attempt + 1, status: 'queued', owner: null, queuedAt: now, startedAt: null, finishedAt: null, exitCode: null, error: null, outputs: null });
+        await tx.runs.insertQueuedAttempt(run.id, row.name, attempt + 1, now);
         await tx.runs.updateStep(run.id, row.name, { status: 'queued', attempts: attempt + 1, nextAttemptAt: now + delay, error: o.error, outputs: o.outputs }, ['running']);
         retryIn = delay;
         return;

@@ -19,6 +19,8 @@ export interface RunProcessOptions {
   /** Extra pipes (fd 3, ...) handed to the child, read line by line. */
   extraPipes?: ((line: string) => void)[];
   stdin?: string;
+  /** Called with the child's pid (= its process group id) right after it starts. */
+  onSpawn?: (pgid: number) => void;
 }
 
 export interface ProcessResult {
@@ -54,6 +56,7 @@ export async function runProcess(opts: RunProcessOptions): Promise<ProcessResult
       : { ...common, stdin: stdinMode, stdout: 'pipe', stderr: 'pipe' };
   const child: ResultPromise = execa(file, args, options);
   if (opts.stdin !== undefined && child.stdin) child.stdin.end(opts.stdin);
+  if (child.pid !== undefined) opts.onSpawn?.(child.pid);
 
   let aborted = false;
   let killTimer: NodeJS.Timeout | undefined;

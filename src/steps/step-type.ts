@@ -57,6 +57,11 @@ export interface StepContext {
   progress(event: StepProgress): void;
   /** Masks registered secrets in a string (for outputs a step builds itself). */
   mask(text: string): string;
+  /**
+   * Tells the engine a child process group was started (pass it as runProcess's onSpawn), so a
+   * crash of Patrol never leaves it running: recovery kills it.
+   */
+  processStarted(pgid: number): void;
 }
 
 export interface StepExample {

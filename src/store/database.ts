@@ -74,6 +74,7 @@ export interface StepAttemptsTable {
   exit_code: number | null;
   error: string | null;
   outputs: string | null;
+  processes: string | null;
 }
 
 export interface StepLogsTable {

@@ -58,6 +58,8 @@ export interface AttemptRecord {
   exitCode: number | null;
   error: SerializedError | null;
   outputs: Record<string, unknown> | null;
+  /** Process groups started by the attempt, as "host:pgid". */
+  processes: string[];
 }
 
 export interface LogRecord {

@@ -7,7 +7,7 @@ import { fromJson, toJson } from './json.js';
 
 export type RunPatch = Partial<Omit<RunRecord, 'id' | 'params' | 'labels'>>;
 export type StepPatch = Partial<Omit<StepRecord, 'runId' | 'name' | 'base' | 'idx' | 'phase' | 'item' | 'pendingNeeds'>>;
-export type AttemptPatch = Partial<Omit<AttemptRecord, 'runId' | 'step' | 'attempt'>>;
+export type AttemptPatch = Partial<Omit<AttemptRecord, 'runId' | 'step' | 'attempt' | 'processes'>>;
 
 export interface RunFilter {
   status?: RunStatus[];
@@ -267,8 +267,22 @@ export class RunRepository {
         exit_code: a.exitCode,
         error: toJson(a.error),
         outputs: toJson(a.outputs),
+        processes: a.processes.length ? JSON.stringify(a.processes) : null,
       })
       .execute();
+  }
+
+  /** A new attempt waiting to be dispatched. */
+  async insertQueuedAttempt(runId: string, step: string, attempt: number, now: number): Promise<void> {
+    await this.insertAttempt({ runId, step, attempt, status: 'queued', owner: null, queuedAt: now, startedAt: null, finishedAt: null, exitCode: null, error: null, outputs: null, processes: [] });
+  }
+
+  /** Records a process group an attempt started (written before the process can do much). */
+  async addAttemptProcess(runId: string, step: string, attempt: number, entry: string): Promise<void> {
+    const row = await this.db.selectFrom('step_attempts').select('processes').where('run_id', '=', runId).where('step', '=', step).where('attempt', '=', attempt).executeTakeFirst();
+    const list = row?.processes ? (JSON.parse(row.processes) as string[]) : [];
+    list.push(entry);
+    await this.db.updateTable('step_attempts').set({ processes: JSON.stringify(list) }).where('run_id', '=', runId).where('step', '=', step).where('attempt', '=', attempt).execute();
   }
 
   async updateAttempt(runId: string, step: string, attempt: number, patch: AttemptPatch, onlyIf?: readonly AttemptStatus[]): Promise<boolean> {
@@ -396,6 +410,7 @@ function toAttempt(r: Selectable<StepAttemptsTable>): AttemptRecord {
     exitCode: r.exit_code === null ? null : Number(r.exit_code),
     error: fromJson<SerializedError>(r.error),
     outputs: fromJson<Record<string, unknown>>(r.outputs),
+    processes: r.processes ? (JSON.parse(r.processes) as string[]) : [],
   };
 }
 

@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -12,24 +13,33 @@ import { formatIssue } from '../../src/workflow/validation-issue.js';
 import type { WorkflowDefinition } from '../../src/workflow/workflow-schema.js';
 import { InProcessDispatcher } from '../../src/queue/in-process-dispatcher.js';
 import { patrolPaths } from '../../src/config/paths.js';
+import { CredentialService, secretValues } from '../../src/credentials/credential-service.js';
+import { parseKey } from '../../src/credentials/secret-key.js';
 
 export interface Harness {
   dir: string;
   store: Store;
   engine: Engine;
   registry: StepTypeRegistry;
+  /** Set when created with `credentials: true`: store credentials here for steps to use. */
+  credentials: CredentialService | undefined;
   workflow(yamlText: string): WorkflowDefinition;
   close(): Promise<void>;
 }
 
-/** An engine on a fresh SQLite file in a temp dir, with the built-in step types. */
-export async function createHarness(opts: { registry?: StepTypeRegistry; settings?: EngineSettings; concurrency?: number; dbFile?: string } = {}): Promise<Harness> {
+/**
+ * An engine on a fresh SQLite file in a temp dir, with the built-in step types. With
+ * `credentials: true` it also gets a credential store (random key) that steps read secrets from.
+ */
+export async function createHarness(opts: { registry?: StepTypeRegistry; settings?: EngineSettings; concurrency?: number; dbFile?: string; credentials?: boolean } = {}): Promise<Harness> {
   const dir = mkdtempSync(join(tmpdir(), 'patrol-test-'));
   const store = await openStore({ url: opts.dbFile ?? join(dir, 'patrol.db') });
   const registry = opts.registry ?? builtinRegistry({ paths: patrolPaths({ ...process.env, PATROL_HOME: dir }) });
+  const credentials = opts.credentials ? new CredentialService(store, parseKey(randomBytes(32).toString('base64'), 'test key')) : undefined;
   const engine = new Engine({
     store,
     registry,
+    ...(credentials ? { secrets: { reveal: (name: string) => credentials.reveal(name), secretValues } } : {}),
     workRoot: join(dir, 'work'),
     dispatcher: new InProcessDispatcher({ concurrency: opts.concurrency ?? 8 }),
     settings: { heartbeatIntervalMs: 200, ...opts.settings },
@@ -39,6 +49,7 @@ export async function createHarness(opts: { registry?: StepTypeRegistry; setting
     store,
     engine,
     registry,
+    credentials,
     workflow(text) {
       const res = validateWorkflowValue(parse(text), registry);
       if (!res.workflow) throw new Error(res.issues.map(formatIssue).join('\n'));

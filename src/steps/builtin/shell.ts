@@ -46,6 +46,7 @@ export const shellStepType = defineStepType({
       ...(input.cwd !== undefined ? { cwd: input.cwd } : {}),
       ...(input.stdin !== undefined ? { stdin: input.stdin } : {}),
       signal: ctx.signal,
+      onSpawn: (pgid) => ctx.processStarted(pgid),
       onStdout: (l) => ctx.log.stdout(l),
       onStderr: (l) => ctx.log.stderr(l),
       captureLimit: input.captureLimit ?? 65536,

@@ -81,6 +81,8 @@ export const coreMigration: PatrolMigration = {
       .addColumn('exit_code', 'integer')
       .addColumn('error', 'text')
       .addColumn('outputs', 'text')
+      // Process groups the attempt started ("host:pgid"), so recovery can stop orphans.
+      .addColumn('processes', 'text')
       .addPrimaryKeyConstraint('step_attempts_pk', ['run_id', 'step', 'attempt'])
       .execute();
     await db.schema.createIndex('step_attempts_status_idx').on('step_attempts').columns(['status']).execute();
