@@ -10,6 +10,8 @@ export interface DriveOptions {
   json: boolean;
   /** Suppress progress (still prints the summary). */
   quiet?: boolean;
+  /** Print nothing at the end (the caller prints its own summary). */
+  silent?: boolean;
 }
 
 /**
@@ -45,9 +47,11 @@ export async function driveRun(rt: Runtime, start: (onCreated: NonNullable<Trigg
     renderer?.stop();
   }
   await rt.engine.flushLogs();
-  const detail = await rt.engine.detail(final.id);
-  if (opts.json) printJson(runJson(detail));
-  else printSummary(detail.run, stream);
+  if (!opts.silent) {
+    const detail = await rt.engine.detail(final.id);
+    if (opts.json) printJson(runJson(detail));
+    else printSummary(detail.run, stream);
+  }
   return final.status === 'succeeded' ? EXIT.ok : EXIT.failed;
 }
 

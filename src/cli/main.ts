@@ -11,6 +11,8 @@ import { registerRetry } from './commands/retry.js';
 import { registerRecover } from './commands/recover.js';
 import { registerCredentials } from './commands/credentials.js';
 import { registerStepTypes } from './commands/step-types.js';
+import { registerInspect } from './commands/inspect.js';
+import { registerChecks } from './commands/checks.js';
 import { EXIT } from './exit-codes.js';
 
 const version = (JSON.parse(readFileSync(join(packageRoot(), 'package.json'), 'utf8')) as { version: string }).version;
@@ -34,5 +36,7 @@ registerRetry(program);
 registerRecover(program);
 registerCredentials(program);
 registerStepTypes(program);
+registerInspect(program);
+registerChecks(program);
 
 await program.parseAsync(process.argv);

@@ -59,6 +59,8 @@ export interface TriggerOptions {
   labels?: Record<string, string>;
   /** For retry-from-failed: the run whose successful steps are reused. */
   retryOf?: RunRecord;
+  /** The inspection this run belongs to (its runs are compared with each other). */
+  inspection?: string;
   /** Called with the stored run before its first step can start (to attach live views). */
   onCreated?: (run: RunRecord, workflow: CompiledWorkflow) => void;
 }
@@ -186,6 +188,7 @@ export class Engine {
       trigger: opts.trigger ?? 'manual',
       triggeredBy: opts.triggeredBy ?? null,
       retryOf: opts.retryOf?.id ?? null,
+      inspection: opts.inspection ?? opts.retryOf?.inspection ?? null,
       labels: opts.labels ?? {},
       createdAt: now,
       startedAt: null,

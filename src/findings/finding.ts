@@ -52,6 +52,10 @@ export const findingInputSchema = z
     /** Name of the workflow that fixes this finding, when one exists. */
     remediationWorkflow: z.string().optional(),
     labels: z.record(z.string(), z.string()).optional(),
+    /** Structured extra data (top queries, largest tables, offending units...), capped by the reporter. */
+    details: z.record(z.string(), z.unknown()).optional(),
+    /** Set when an exemption covers the finding: it is kept and shown, but not scored or alerted. */
+    exemption: z.object({ owner: z.string(), reason: z.string(), expires: z.string() }).strict().optional(),
   })
   .strict();
 

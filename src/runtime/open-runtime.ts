@@ -6,6 +6,7 @@ import type { Store } from '../store/store.js';
 import { loadSecretKey, type SecretKey } from '../credentials/secret-key.js';
 import { CredentialService, secretValues } from '../credentials/credential-service.js';
 import { builtinRegistry } from '../steps/builtin/index.js';
+import { storeFindingHistory } from '../inspections/history.js';
 import type { StepTypeRegistry } from '../steps/step-type-registry.js';
 import { Engine, type EngineSettings } from '../engine/engine.js';
 import type { Dispatcher } from '../queue/dispatcher.js';
@@ -43,7 +44,7 @@ export async function openRuntime(opts: RuntimeOptions = {}): Promise<Runtime> {
   try {
     const secretKey = loadSecretKey({ value: env.PATROL_SECRET_KEY, file: env.PATROL_SECRET_KEY_FILE, generatedFile: paths.secretKey });
     const credentials = new CredentialService(store, secretKey);
-    const registry = builtinRegistry({ paths });
+    const registry = builtinRegistry({ paths, findingHistory: storeFindingHistory(store) });
     const engine = new Engine({
       store,
       registry,

@@ -28,6 +28,7 @@ export interface RunsTable {
   trigger: string;
   triggered_by: string | null;
   retry_of: string | null;
+  inspection: string | null;
   labels: string;
   created_at: number;
   started_at: number | null;
@@ -119,6 +120,8 @@ export interface FindingsTable {
   remediation: string | null;
   remediation_workflow: string | null;
   labels: string | null;
+  details: string | null;
+  exemption: string | null;
   fingerprint: string;
   created_at: number;
 }

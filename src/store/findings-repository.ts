@@ -30,6 +30,8 @@ export class FindingRepository {
             remediation: f.remediation ?? null,
             remediation_workflow: f.remediationWorkflow ?? null,
             labels: toJson(f.labels),
+            details: toJson(f.details),
+            exemption: toJson(f.exemption),
             fingerprint: f.fingerprint,
             created_at: f.createdAt,
           })),
@@ -66,5 +68,7 @@ export function toFinding(r: Selectable<FindingsTable>): Finding {
   if (r.remediation !== null) f.remediation = r.remediation;
   if (r.remediation_workflow !== null) f.remediationWorkflow = r.remediation_workflow;
   if (r.labels !== null) f.labels = fromJson(r.labels) ?? undefined;
+  if (r.details !== null) f.details = fromJson(r.details) ?? undefined;
+  if (r.exemption !== null) f.exemption = fromJson(r.exemption) ?? undefined;
   return f;
 }

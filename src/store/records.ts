@@ -14,6 +14,8 @@ export interface RunRecord {
   trigger: string;
   triggeredBy: string | null;
   retryOf: string | null;
+  /** Name of the inspection this run belongs to (runs with the same name are compared). */
+  inspection: string | null;
   labels: Record<string, string>;
   createdAt: number;
   startedAt: number | null;

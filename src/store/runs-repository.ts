@@ -39,6 +39,7 @@ export class RunRepository {
         trigger: run.trigger,
         triggered_by: run.triggeredBy,
         retry_of: run.retryOf,
+        inspection: run.inspection,
         labels: JSON.stringify(run.labels),
         created_at: run.createdAt,
         started_at: run.startedAt,
@@ -97,6 +98,28 @@ export class RunRepository {
     const rows = await q.execute();
     const items = rows.slice(0, limit).map(toRun);
     return rows.length > limit ? { items, next: items[items.length - 1]!.id } : { items };
+  }
+
+  /** The latest finished run of an inspection created before `before` (the run to compare with). */
+  async previousInspectionRun(inspection: string, beforeId: string): Promise<RunRecord | undefined> {
+    const row = await this.db
+      .selectFrom('runs')
+      .select(RUN_COLUMNS)
+      .where('inspection', '=', inspection)
+      .where('id', '<', beforeId)
+      .where('status', 'in', ['succeeded', 'failed'])
+      .orderBy('id', 'desc')
+      .limit(1)
+      .executeTakeFirst();
+    return row ? toRun(row) : undefined;
+  }
+
+  /** Finished runs of an inspection, newest first (score history). */
+  async inspectionRuns(inspection: string, opts: { limit?: number; beforeId?: string } = {}): Promise<RunRecord[]> {
+    let q = this.db.selectFrom('runs').select(RUN_COLUMNS).where('inspection', '=', inspection).where('status', 'in', ['succeeded', 'failed']);
+    if (opts.beforeId) q = q.where('id', '<=', opts.beforeId);
+    const rows = await q.orderBy('id', 'desc').limit(opts.limit ?? 30).execute();
+    return rows.map(toRun);
   }
 
   async activeRunsWithKey(key: string): Promise<RunRecord[]> {
@@ -338,6 +361,7 @@ const RUN_COLUMNS = [
   'trigger',
   'triggered_by',
   'retry_of',
+  'inspection',
   'labels',
   'created_at',
   'started_at',
@@ -363,6 +387,7 @@ function toRun(r: Omit<Selectable<RunsTable>, 'definition'>): RunRecord {
     trigger: r.trigger,
     triggeredBy: r.triggered_by,
     retryOf: r.retry_of,
+    inspection: r.inspection,
     labels: JSON.parse(r.labels) as Record<string, string>,
     createdAt: Number(r.created_at),
     startedAt: num(r.started_at),

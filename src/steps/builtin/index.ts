@@ -1,20 +1,45 @@
 import { StepTypeRegistry } from '../step-type-registry.js';
 import type { PatrolPaths } from '../../config/paths.js';
+import type { FindingHistory } from '../../inspections/history.js';
 import { noopStepType } from './noop.js';
 import { sleepStepType } from './sleep.js';
 import { shellStepType } from './shell.js';
+import { httpStepType } from './http.js';
+import { createSshStepType } from './ssh.js';
+import { createAnsibleStepType } from '../../ansible/ansible-step-type.js';
+import { createInspectStepType } from '../../inspections/inspect-step.js';
+import { builtinCatalog } from '../../inspections/checks/index.js';
+import { builtinCollectors } from '../../inspections/collectors/index.js';
 
 /** What built-in step types may depend on; passed in by the composition root. */
 export interface BuiltinStepDeps {
   paths: PatrolPaths;
+  /** Earlier findings for trend checks (absent when only validating). */
+  findingHistory?: FindingHistory;
 }
 
 /**
- * Every built-in step type, registered in one place. Adding a type is one new module in this
- * folder plus one line here (see docs/step-types.md).
+ * Every built-in step type, registered in one place. Adding a type is one new module plus one
+ * line here (see docs/step-types.md).
  */
-export function registerBuiltinStepTypes(registry: StepTypeRegistry, _deps: BuiltinStepDeps): StepTypeRegistry {
-  return registry.register(noopStepType).register(sleepStepType).register(shellStepType);
+export function registerBuiltinStepTypes(registry: StepTypeRegistry, deps: BuiltinStepDeps): StepTypeRegistry {
+  const ansible = createAnsibleStepType({ pluginsDir: deps.paths.ansiblePlugins, playbooksDir: deps.paths.playbooks, knownHostsFile: deps.paths.knownHosts });
+  return registry
+    .register(noopStepType)
+    .register(sleepStepType)
+    .register(shellStepType)
+    .register(httpStepType)
+    .register(createSshStepType({ knownHostsFile: deps.paths.knownHosts }))
+    .register(ansible)
+    .register(
+      createInspectStepType({
+        catalog: builtinCatalog(),
+        collectors: builtinCollectors(),
+        ansible,
+        playbooksDir: deps.paths.playbooks,
+        ...(deps.findingHistory ? { history: deps.findingHistory } : {}),
+      }),
+    );
 }
 
 export function builtinRegistry(deps: BuiltinStepDeps): StepTypeRegistry {

@@ -29,6 +29,8 @@ export const coreMigration: PatrolMigration = {
       .addColumn('trigger', 'text', (c) => c.notNull())
       .addColumn('triggered_by', 'text')
       .addColumn('retry_of', 'text')
+      // Runs of the same inspection (by name) are compared with each other.
+      .addColumn('inspection', 'text')
       .addColumn('labels', 'text', (c) => c.notNull().defaultTo('{}'))
       .addColumn('created_at', ms, (c) => c.notNull())
       .addColumn('started_at', ms)
@@ -42,6 +44,7 @@ export const coreMigration: PatrolMigration = {
       .execute();
     await db.schema.createIndex('runs_status_idx').on('runs').columns(['status', 'created_at']).execute();
     await db.schema.createIndex('runs_workflow_idx').on('runs').columns(['namespace', 'workflow', 'created_at']).execute();
+    await db.schema.createIndex('runs_inspection_idx').on('runs').columns(['inspection', 'created_at']).execute();
     await db.schema.createIndex('runs_concurrency_idx').on('runs').columns(['concurrency_key', 'status']).execute();
 
     await db.schema
@@ -133,6 +136,8 @@ export const coreMigration: PatrolMigration = {
       .addColumn('remediation', 'text')
       .addColumn('remediation_workflow', 'text')
       .addColumn('labels', 'text')
+      .addColumn('details', 'text')
+      .addColumn('exemption', 'text')
       .addColumn('fingerprint', 'text', (c) => c.notNull())
       .addColumn('created_at', ms, (c) => c.notNull())
       .execute();

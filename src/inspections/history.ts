@@ -1,0 +1,35 @@
+import type { Store } from '../store/store.js';
+import { fingerprintOf } from '../findings/finding.js';
+
+export interface HistoryPoint {
+  at: number;
+  value: number;
+  runId: string;
+}
+
+/** Earlier numeric values of a finding, for trends (time until exhausted, growth, leaks). */
+export interface FindingHistory {
+  values(check: string, target: string, opts?: { limit?: number; before?: number }): Promise<HistoryPoint[]>;
+}
+
+/** History read from stored findings (newest `limit` points, returned oldest first). */
+export function storeFindingHistory(store: Store): FindingHistory {
+  return {
+    async values(check, target, opts = {}) {
+      const rows = await store.db
+        .selectFrom('findings')
+        .select(['value', 'created_at', 'run_id'])
+        .where('fingerprint', '=', fingerprintOf(check, target))
+        .where('created_at', '<', opts.before ?? Number.MAX_SAFE_INTEGER)
+        .orderBy('created_at', 'desc')
+        .limit(opts.limit ?? 30)
+        .execute();
+      const out: HistoryPoint[] = [];
+      for (const r of rows) {
+        const v = r.value === null ? NaN : Number(JSON.parse(r.value));
+        if (Number.isFinite(v)) out.push({ at: Number(r.created_at), value: v, runId: r.run_id });
+      }
+      return out.reverse();
+    },
+  };
+}
