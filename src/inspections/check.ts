@@ -1,7 +1,7 @@
 import type { z } from 'zod';
 import type { Category, FindingInput, Severity } from '../findings/finding.js';
 import type { TargetInfo } from './measurement.js';
-import type { HistoryPoint } from './history.js';
+import type { HistoryPoint, PreviousFinding } from './history.js';
 
 /** Thresholds and parameters of one check for one target, after overrides. */
 export interface CheckSettings {
@@ -22,6 +22,8 @@ export interface CheckInput<D> {
   settings(subTarget?: string): CheckSettings;
   /** Earlier values of a finding (check + target), oldest first, for trends and forecasts. */
   history(check: string, target: string, limit?: number): Promise<HistoryPoint[]>;
+  /** The latest earlier finding of a check and target (value and details), e.g. to flag changes. */
+  previous(check: string, target: string): Promise<PreviousFinding | undefined>;
   /** Evidence of the section (command and raw output), to attach to findings. */
   evidence: { command?: string; raw?: string };
   now: number;

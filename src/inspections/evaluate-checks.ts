@@ -59,6 +59,7 @@ export async function evaluateChecks(opts: EvaluateOptions): Promise<FindingInpu
           target: m.target,
           settings: (sub) => (sub === undefined ? base : resolver.resolve(check, m.target, sub)),
           history: (c, t, limit) => opts.history.values(c, t, { ...(limit ? { limit } : {}), before: opts.now }),
+          previous: (c, t) => opts.history.last(c, t, { before: opts.now }),
           evidence,
           now: opts.now,
         });

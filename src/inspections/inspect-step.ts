@@ -25,7 +25,7 @@ export interface InspectStepDeps {
   playbooksDir: string;
 }
 
-const noHistory: FindingHistory = { values: async () => [] };
+const noHistory: FindingHistory = { values: async () => [], last: async () => undefined };
 
 const inputSchema = z
   .object({
