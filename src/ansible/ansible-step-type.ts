@@ -16,6 +16,7 @@ import { IniParseError } from './ini-file.js';
 import { writeCredentialFiles } from './credential-files.js';
 import { closeControlMasters } from './ssh-control-masters.js';
 import { ansibleErrorText, judgeAnsibleRun } from './judge-ansible-run.js';
+import { playbookFindings } from './playbook-findings.js';
 
 export interface AnsibleStepTypeOptions {
   /** Patrol's Ansible plugins (paths.ansiblePlugins); the event callback is in its callback/ folder. */
@@ -156,6 +157,8 @@ async function runAnsible(ctx: StepContext, input: AnsibleStepInput, o: AnsibleS
       throw new NonRetryableError(`could not start ${o.program}: ${res.spawnError}`, { code: 'spawn-failed' });
     }
     const outputs = buildAnsibleOutputs(tracker, { exitCode: res.exitCode, durationMs: res.durationMs, stdout: res.stdout, stdoutTruncated: res.stdout.length > captureLimit, check });
+    const reported = playbookFindings(outputs, input.playbook);
+    if (reported.length > 0) ctx.findings.report(reported);
     if (res.aborted) throw new StepError('ansible-playbook was stopped', { code: 'cancelled', details: { outputs } });
     const errorText = ansibleErrorText(res.stderr, res.stdout);
     const verdict = judgeAnsibleRun(tracker, outputs, { exitCode: res.exitCode, signal: res.signal, allowFailedHosts: input.allowFailedHosts === true, errorText });
