@@ -1,11 +1,15 @@
 import { ConflictError, NotFoundError } from '../errors/index.js';
-import type { AnyCheck } from './check.js';
+import type { AnyCheck, CheckInfo } from './check.js';
 
-/** Every check, by id. Duplicate ids are an error; lookups of unknown ids list what exists. */
+/**
+ * Every check, by id: section checks (evaluated from collected measurements) and other checks
+ * that evaluate themselves (e.g. Kubernetes API checks that stream objects) and only register
+ * their CheckInfo here. Duplicate ids are an error.
+ */
 export class CheckCatalog {
-  private readonly checks = new Map<string, AnyCheck>();
+  private readonly checks = new Map<string, CheckInfo>();
 
-  register(...checks: AnyCheck[]): this {
+  register(...checks: CheckInfo[]): this {
     for (const c of checks) {
       if (this.checks.has(c.id)) throw new ConflictError(`check "${c.id}" is registered twice`, { check: c.id });
       this.checks.set(c.id, c);
@@ -13,7 +17,7 @@ export class CheckCatalog {
     return this;
   }
 
-  get(id: string): AnyCheck {
+  get(id: string): CheckInfo {
     const c = this.checks.get(id);
     if (!c) throw new NotFoundError(`unknown check "${id}"`, { check: id });
     return c;
@@ -23,12 +27,12 @@ export class CheckCatalog {
     return this.checks.has(id);
   }
 
-  list(): AnyCheck[] {
+  list(): CheckInfo[] {
     return [...this.checks.values()].sort((a, b) => a.id.localeCompare(b.id));
   }
 
-  /** Checks reading a collector's measurements. */
+  /** Section checks reading a collector's measurements. */
   forCollector(collector: string): AnyCheck[] {
-    return this.list().filter((c) => c.source.collector === collector);
+    return this.list().filter((c): c is AnyCheck => 'source' in c && (c as AnyCheck).source.collector === collector);
   }
 }

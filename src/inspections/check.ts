@@ -30,17 +30,15 @@ export interface CheckInput<D> {
 }
 
 /**
- * A check in the catalog: reads one section of one collector's measurements and judges it.
- * Collect in Ansible, judge here: thresholds, severities and messages live in TypeScript.
+ * What the catalog knows of every check, whatever evaluates it: id, thresholds, remediation.
+ * Config validation, settings resolution, exemptions, `patrol checks` and reports use this.
  */
-export interface CheckDefinition<D = unknown> {
+export interface CheckInfo {
   /** Stable dotted id, e.g. host.disk.usage. Never rename a released one. */
   id: string;
   category: Category;
   title: string;
   description: string;
-  /** Which measurements it reads: collector name, section name and the section data schema. */
-  source: { collector: string; section: string; schema: z.ZodType<D> };
   /** Default thresholds and parameters (overridable per group, host, database, target in YAML). */
   defaults: Omit<CheckSettings, 'enabled'> & { enabled?: boolean };
   /** Unit of `value` in its findings. */
@@ -51,6 +49,15 @@ export interface CheckDefinition<D = unknown> {
   remediationWorkflow?: string;
   /** Where the thresholds come from (anchor tool / standard), for docs and reviewers. */
   reference?: string;
+}
+
+/**
+ * A check that reads one section of one collector's measurements and judges it.
+ * Collect in Ansible, judge here: thresholds, severities and messages live in TypeScript.
+ */
+export interface CheckDefinition<D = unknown> extends CheckInfo {
+  /** Which measurements it reads: collector name, section name and the section data schema. */
+  source: { collector: string; section: string; schema: z.ZodType<D> };
   evaluate(input: CheckInput<D>): FindingDraft[] | Promise<FindingDraft[]>;
 }
 

@@ -3,6 +3,7 @@ import { z } from 'zod';
 import { action } from '../cli-errors.js';
 import { printJson, table } from '../output.js';
 import { builtinCatalog } from '../../inspections/checks/index.js';
+import type { AnyCheck } from '../../inspections/check.js';
 
 export function registerChecks(program: Command): void {
   program
@@ -24,7 +25,7 @@ export function registerChecks(program: Command): void {
               description: c.description,
               defaults: c.defaults,
               unit: c.unit ?? null,
-              source: { collector: c.source.collector, section: c.source.section, schema: z.toJSONSchema(c.source.schema, { unrepresentable: 'any' }) },
+              source: 'source' in c ? { collector: (c as AnyCheck).source.collector, section: (c as AnyCheck).source.section, schema: z.toJSONSchema((c as AnyCheck).source.schema, { unrepresentable: 'any' }) } : null,
               remediation: c.remediation,
               remediationWorkflow: c.remediationWorkflow ?? null,
               reference: c.reference ?? null,

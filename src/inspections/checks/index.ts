@@ -3,8 +3,9 @@ import { hostChecks } from './host/index.js';
 import { nodeChecks } from './node/index.js';
 import { appChecks } from './app/index.js';
 import { dbChecks } from './db/index.js';
+import { clusterCheckInfos } from '../../kubernetes/checks/index.js';
 
 /** The built-in check catalog: every check of every kind, registered in one place. */
 export function builtinCatalog(): CheckCatalog {
-  return new CheckCatalog().register(...hostChecks, ...nodeChecks, ...appChecks, ...dbChecks);
+  return new CheckCatalog().register(...hostChecks, ...nodeChecks, ...appChecks, ...dbChecks, ...clusterCheckInfos);
 }

@@ -1,5 +1,5 @@
 import type { CheckCatalog } from '../check-catalog.js';
-import type { AnyCheck, CheckSettings } from '../check.js';
+import type { CheckInfo, CheckSettings } from '../check.js';
 import type { TargetInfo } from '../measurement.js';
 import type { FindingInput } from '../../findings/finding.js';
 import type { Exemption, InspectionConfig } from './inspection-config.js';
@@ -12,7 +12,7 @@ import { anyGlob, globMatch } from './glob.js';
 export class CheckSettingsResolver {
   constructor(private readonly config: InspectionConfig) {}
 
-  resolve(check: AnyCheck, target: TargetInfo, subTarget?: string): CheckSettings {
+  resolve(check: CheckInfo, target: TargetInfo, subTarget?: string): CheckSettings {
     const out: CheckSettings = { enabled: true, ...check.defaults };
     apply(out, check.id, this.config.spec.checks);
     const targets = subTarget ? [subTarget, target.name] : [target.name];
