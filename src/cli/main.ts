@@ -13,6 +13,7 @@ import { registerCredentials } from './commands/credentials.js';
 import { registerStepTypes } from './commands/step-types.js';
 import { registerInspect } from './commands/inspect.js';
 import { registerChecks } from './commands/checks.js';
+import { registerApprovals } from './commands/approvals.js';
 import { EXIT } from './exit-codes.js';
 
 const version = (JSON.parse(readFileSync(join(packageRoot(), 'package.json'), 'utf8')) as { version: string }).version;
@@ -38,5 +39,6 @@ registerCredentials(program);
 registerStepTypes(program);
 registerInspect(program);
 registerChecks(program);
+registerApprovals(program);
 
 await program.parseAsync(process.argv);

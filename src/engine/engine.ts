@@ -20,6 +20,7 @@ import { Orchestrator } from './orchestrator.js';
 import { StepExecutor } from './step-executor.js';
 import { expressionContext } from './expression-context.js';
 import { newOwnerId, ownerAlive } from './owner.js';
+import type { WaitResolver } from './wait-resolver.js';
 import { hostname } from 'node:os';
 
 export interface EngineSettings {
@@ -47,6 +48,8 @@ export interface EngineDeps {
   clock?: () => number;
   ownerId?: string;
   settings?: EngineSettings;
+  /** How waiting steps (approvals, ...) learn their outcome. */
+  waitResolvers?: readonly WaitResolver[];
 }
 
 export interface TriggerOptions {
@@ -123,6 +126,7 @@ export class Engine {
       workflowOf,
       abortRun: (runId, reason) => this.executor.abortRun(runId, reason),
       onRunFinished: (run) => this.onRunFinished(run),
+      waitResolvers: new Map((deps.waitResolvers ?? []).map((r) => [r.kind, r])),
     });
     this.executor = new StepExecutor({
       store: this.store,
@@ -222,6 +226,7 @@ export class Engine {
         startedAt: prev?.startedAt ?? null,
         finishedAt: prev?.finishedAt ?? null,
         pendingNeeds: s.needs.filter((n) => !reuse.has(n)).length,
+        wait: null,
       });
       if (prev && s.forEach) {
         for (const inst of await this.store.runs.getInstances(prev.runId, s.name)) steps.push({ ...inst, runId: id, attempts: 0, reusedFrom: prev.runId, reason: `reused from run ${prev.runId}` });
@@ -394,6 +399,11 @@ export class Engine {
     return adopted;
   }
 
+  /** Re-evaluates a run now (after a decision was recorded, for example). */
+  reevaluate(runId: string): Promise<void> {
+    return this.orchestrator.advance(runId);
+  }
+
   /** Flushes buffered step logs (for readers in other processes). */
   flushLogs(): Promise<void> {
     return this.logSink.flush();
@@ -442,7 +452,8 @@ export class Engine {
       const now = this.clock();
       await this.store.runs.touchOwned(this.ownerId, now);
       for (const r of await this.store.runs.ownedActiveRuns(this.ownerId)) {
-        if (r.cancelRequestedAt !== null || r.status === 'queued') await this.orchestrator.advance(r.id);
+        // Cancel requests and decisions on waiting steps may come from other processes.
+        if (r.cancelRequestedAt !== null || r.status === 'queued' || r.status === 'waiting') await this.orchestrator.advance(r.id);
       }
       await this.logSink.flush();
     } catch (err) {

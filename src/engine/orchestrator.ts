@@ -11,6 +11,7 @@ import { isTerminalRun, isTerminalStep, type RunStatus, type StepStatus } from '
 import type { RunEvents } from './run-events.js';
 import { expressionContext, stepViews } from './expression-context.js';
 import { runOutcome } from './run-outcome.js';
+import type { WaitResolver } from './wait-resolver.js';
 
 /** Reason prefix of steps skipped because something upstream failed: their dependents skip too. */
 export const UPSTREAM_FAILED = 'upstream failed';
@@ -27,6 +28,8 @@ export interface OrchestratorDeps {
   abortRun(runId: string, reason: 'cancelled' | 'timed-out'): void;
   /** Called once a run reached a terminal state (after commit). */
   onRunFinished(run: RunRecord): void;
+  /** Resolvers of waiting steps, by wait kind. */
+  waitResolvers: ReadonlyMap<string, WaitResolver>;
 }
 
 interface Pending {
@@ -124,6 +127,16 @@ export class Orchestrator {
       if (!(await tx.runs.hasUnfinished(runId))) {
         const outcome = await runOutcome(tx, run, wf, now);
         await this.finalize(tx, run, wf, outcome.status, outcome.reason, out, outcome.error);
+      } else if (run.status === 'running' || run.status === 'waiting') {
+        // A run waits when its only unfinished work is waiting for people (approvals).
+        const busy = await tx.runs.hasAttemptsIn(runId, ['queued', 'running']);
+        const waiting = !busy && (await tx.runs.hasStepsIn(runId, ['waiting']));
+        const next = waiting ? 'waiting' : 'running';
+        if (next !== run.status) {
+          const reason = waiting ? 'waiting for a decision' : null;
+          await tx.runs.updateRun(runId, { status: next, reason }, ['running', 'waiting']);
+          out.emits.push(() => this.deps.events.emit('run', { runId, status: next, reason, at: now }));
+        }
       }
     });
     for (const emit of out.emits) emit();
@@ -204,6 +217,7 @@ export class Orchestrator {
           startedAt: prev?.startedAt ?? null,
           finishedAt: prev?.finishedAt ?? null,
           pendingNeeds: 0,
+          wait: null,
         };
       });
       await state.tx.runs.insertSteps(rows);
@@ -214,8 +228,11 @@ export class Orchestrator {
       out.emits.push(() => this.deps.events.emit('step', { runId, step: parent.name, status: 'running', attempt: 0, at: now }));
     }
 
+    if (parent.status === 'waiting') return this.resolveWait(state, parent, step.phase === 'main' ? stopping : undefined, now, out);
+
     if (parent.status === 'running' && step.forEach) {
       const inst = await state.instances(step.name);
+      for (const i of inst) if (i.status === 'waiting') await this.resolveWait(state, i, step.phase === 'main' ? stopping : undefined, now, out);
       for (const i of inst) {
         if (i.status !== 'pending') continue;
         if (stopping && step.phase === 'main') await this.setStep(state, i, 'cancelled', out, { reason: stopping === 'cancelled' ? 'run cancelled before the instance started' : 'run timed out before the instance started' });
@@ -246,10 +263,33 @@ export class Orchestrator {
       await state.tx.runs.updateAttempt(runId, parent.name, parent.attempts, { status: 'cancelled', finishedAt: now }, ['queued']);
       return this.setStep(state, parent, 'cancelled', out, { reason: stopping === 'cancelled' ? 'run cancelled' : 'run timed out' });
     }
-    if (stopping && step.phase === 'main' && parent.status === 'waiting') {
-      return this.setStep(state, parent, 'cancelled', out, { reason: stopping === 'cancelled' ? 'run cancelled while waiting' : 'run timed out while waiting' });
-    }
     return false;
+  }
+
+  /** Ends a wait when its resolver has an outcome, its time is up, or the run is stopping. */
+  private async resolveWait(state: RunState, row: StepRecord, stopping: 'cancelled' | 'timed-out' | undefined, now: number, out: Pending): Promise<boolean> {
+    const runId = state.run.id;
+    const w = row.wait;
+    const resolver = w ? this.deps.waitResolvers.get(w.kind) : undefined;
+    if (stopping) {
+      if (w && resolver?.cancel) await resolver.cancel(w.ref, state.tx);
+      await state.tx.runs.updateAttempt(runId, row.name, row.attempts, { status: 'cancelled', finishedAt: now }, ['waiting']);
+      return this.setStep(state, row, 'cancelled', out, { reason: stopping === 'cancelled' ? 'run cancelled while waiting' : 'run timed out while waiting' });
+    }
+    let outcome: Awaited<ReturnType<WaitResolver['check']>>;
+    if (!w || !resolver) {
+      outcome = { status: 'failed', error: { name: 'StepError', code: 'wait-unknown', message: `nothing can end this wait (${w ? `no resolver for "${w.kind}"` : 'no wait recorded'})`, retryable: false } };
+    } else {
+      outcome = await resolver.check(w.ref, state.tx);
+      if (!outcome && w.expiresAt !== null && now >= w.expiresAt) outcome = await resolver.timeout(w.ref, state.tx);
+    }
+    if (!outcome) return false;
+    if (outcome.status === 'succeeded') {
+      await state.tx.runs.updateAttempt(runId, row.name, row.attempts, { status: 'succeeded', finishedAt: now, outputs: outcome.outputs }, ['waiting']);
+      return this.setStep(state, row, 'succeeded', out, { outputs: outcome.outputs });
+    }
+    await state.tx.runs.updateAttempt(runId, row.name, row.attempts, { status: 'failed', finishedAt: now, error: outcome.error }, ['waiting']);
+    return this.setStep(state, row, 'failed', out, { error: outcome.error, reason: outcome.error.message });
   }
 
   /** A need that ends in failure stops its dependents unless it was allowed to fail. */

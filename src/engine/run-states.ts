@@ -13,7 +13,7 @@ export type StepStatus = (typeof STEP_STATUSES)[number];
 export const TERMINAL_STEP_STATUSES: readonly StepStatus[] = ['succeeded', 'failed', 'skipped', 'cancelled'];
 
 /** Attempt states; `interrupted` marks an attempt whose process died. */
-export const ATTEMPT_STATUSES = ['queued', 'running', 'succeeded', 'failed', 'timed-out', 'cancelled', 'interrupted'] as const;
+export const ATTEMPT_STATUSES = ['queued', 'running', 'waiting', 'succeeded', 'failed', 'timed-out', 'cancelled', 'interrupted'] as const;
 export type AttemptStatus = (typeof ATTEMPT_STATUSES)[number];
 
 export function isTerminalRun(s: string): boolean {

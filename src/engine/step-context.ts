@@ -9,6 +9,7 @@ import type { StepContext, StepProgress } from '../steps/step-type.js';
 import { newId } from '../util/ids.js';
 import type { StepLogWriter } from './log-sink.js';
 import type { RunEvents } from './run-events.js';
+import { SuspendSignal } from './wait-resolver.js';
 
 export interface StepContextParts {
   run: RunRecord;
@@ -82,6 +83,9 @@ export function createStepContext(parts: StepContextParts): { ctx: StepContext; 
     },
     mask: (text) => masker.mask(text),
     processStarted: (pgid) => parts.processStarted(pgid),
+    suspend: (wait) => {
+      throw new SuspendSignal(wait);
+    },
   };
   return { ctx, findings, usedWorkDir: () => workDirMade };
 }

@@ -21,6 +21,8 @@ import { runOutcome } from './run-outcome.js';
 import { backoffDelay, shouldRetry } from './retry-policy.js';
 import { createStepContext } from './step-context.js';
 import { baseName } from './orchestrator.js';
+import { SuspendSignal } from './wait-resolver.js';
+import type { StepWait } from '../store/records.js';
 
 export interface StepExecutorDeps {
   store: Store;
@@ -52,7 +54,8 @@ class StopSignal extends Error {
 }
 
 interface Outcome {
-  status: 'succeeded' | 'failed' | 'timed-out' | 'cancelled';
+  status: 'succeeded' | 'failed' | 'timed-out' | 'cancelled' | 'waiting';
+  wait?: StepWait;
   outputs: Record<string, unknown> | null;
   error: SerializedError | null;
   findings: Finding[];
@@ -162,6 +165,12 @@ export class StepExecutor {
       }
       return { status: 'succeeded', outputs: masker.maskValue(checked.data), error: null, findings };
     } catch (err) {
+      if (err instanceof SuspendSignal) {
+        const now = this.deps.clock();
+        const w = err.wait;
+        log.write('info', `waiting: ${w.message ?? `${w.kind} ${w.ref}`}`);
+        return { status: 'waiting', outputs: null, error: null, findings, wait: { kind: w.kind, ref: w.ref, since: now, expiresAt: w.timeoutMs !== undefined ? now + w.timeoutMs : null, ...(w.message ? { message: w.message } : {}) } };
+      }
       const stop = controller.signal.aborted ? (controller.signal.reason as StopSignal | undefined)?.stop : undefined;
       const outputs = err instanceof StepError && err.details.outputs && typeof err.details.outputs === 'object' ? masker.maskValue(err.details.outputs as Record<string, unknown>) : null;
       let error = serializeError(err);
@@ -213,6 +222,16 @@ export class StepExecutor {
     const wf = await this.deps.workflowOf(run);
     const step = wf.steps.get(row.base)!;
     let retryIn: number | undefined;
+    if (o.status === 'waiting') {
+      await store.transaction(async (tx) => {
+        if (!(await tx.runs.updateAttempt(run.id, row.name, attempt, { status: 'waiting' }, ['running']))) return;
+        if (o.findings.length > 0) await tx.findings.insert(o.findings);
+        await tx.runs.updateStep(run.id, row.name, { status: 'waiting', wait: o.wait! }, ['running']);
+      });
+      this.deps.events.emit('step', { runId: run.id, step: row.name, status: 'waiting', attempt, at: clock(), reason: o.wait!.message ?? `waiting for ${o.wait!.kind}` });
+      if (o.wait!.expiresAt !== null) await this.deps.dispatcher.dispatch({ kind: 'advance', runId: run.id }, { delayMs: Math.max(0, o.wait!.expiresAt - clock()) + 5 });
+      return;
+    }
     await store.transaction(async (tx) => {
       const now = clock();
       const exitCode = typeof o.outputs?.exitCode === 'number' ? (o.outputs.exitCode as number) : null;

@@ -7,6 +7,7 @@ import { loadSecretKey, type SecretKey } from '../credentials/secret-key.js';
 import { CredentialService, secretValues } from '../credentials/credential-service.js';
 import { builtinRegistry } from '../steps/builtin/index.js';
 import { storeFindingHistory } from '../inspections/history.js';
+import { approvalWaitResolver } from '../approvals/approval-wait-resolver.js';
 import type { StepTypeRegistry } from '../steps/step-type-registry.js';
 import { Engine, type EngineSettings } from '../engine/engine.js';
 import type { Dispatcher } from '../queue/dispatcher.js';
@@ -44,7 +45,7 @@ export async function openRuntime(opts: RuntimeOptions = {}): Promise<Runtime> {
   try {
     const secretKey = loadSecretKey({ value: env.PATROL_SECRET_KEY, file: env.PATROL_SECRET_KEY_FILE, generatedFile: paths.secretKey });
     const credentials = new CredentialService(store, secretKey);
-    const registry = builtinRegistry({ paths, findingHistory: storeFindingHistory(store) });
+    const registry = builtinRegistry({ paths, findingHistory: storeFindingHistory(store), store });
     const engine = new Engine({
       store,
       registry,
@@ -52,6 +53,7 @@ export async function openRuntime(opts: RuntimeOptions = {}): Promise<Runtime> {
       dispatcher: opts.dispatcher ?? new InProcessDispatcher({ concurrency: Number(env.PATROL_CONCURRENCY ?? 16) }),
       logger,
       secrets: { reveal: (name) => credentials.reveal(name), secretValues },
+      waitResolvers: [approvalWaitResolver],
       ...(opts.settings ? { settings: opts.settings } : {}),
     });
     return {

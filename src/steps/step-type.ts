@@ -62,6 +62,22 @@ export interface StepContext {
    * crash of Patrol never leaves it running: recovery kills it.
    */
   processStarted(pgid: number): void;
+  /**
+   * Ends this attempt without finishing the step: the step waits (e.g. for an approval) until the
+   * wait kind's resolver (registered with the engine) reports an outcome, or `timeoutMs` passes.
+   * Never returns.
+   */
+  suspend(wait: StepSuspension): never;
+}
+
+export interface StepSuspension {
+  /** Names the resolver that decides when the wait ends (e.g. "approval"). */
+  kind: string;
+  /** What the resolver looks up (e.g. the approval id). */
+  ref: string;
+  /** Give up after this long; the resolver's timeout() decides the outcome. */
+  timeoutMs?: number;
+  message?: string;
 }
 
 export interface StepExample {

@@ -11,6 +11,29 @@ export interface Database {
   step_logs: StepLogsTable;
   credentials: CredentialsTable;
   findings: FindingsTable;
+  approvals: ApprovalsTable;
+}
+
+export interface ApprovalsTable {
+  id: string;
+  run_id: string;
+  step: string;
+  attempt: number;
+  namespace: string;
+  /** pending | approved | rejected | expired | cancelled */
+  status: string;
+  message: string;
+  /** What will happen if approved (a dry run's diff, a plan), capped. */
+  plan: string | null;
+  /** JSON { users: string[], roles: string[] }. */
+  approvers: string;
+  requested_at: number;
+  expires_at: number | null;
+  /** approve | reject: the outcome when nobody decides in time. */
+  on_timeout: string;
+  decided_by: string | null;
+  decided_at: number | null;
+  comment: string | null;
 }
 
 export interface RunsTable {
@@ -61,6 +84,7 @@ export interface StepsTable {
   started_at: number | null;
   finished_at: number | null;
   pending_needs: number;
+  wait: string | null;
 }
 
 export interface StepAttemptsTable {

@@ -46,6 +46,17 @@ export interface StepRecord {
   finishedAt: number | null;
   /** Needs that are not terminal yet; the step can start only at 0. */
   pendingNeeds: number;
+  /** Set while the step is `waiting`: what it waits for. */
+  wait: StepWait | null;
+}
+
+/** What a suspended step waits for (an approval, ...) and until when. */
+export interface StepWait {
+  kind: string;
+  ref: string;
+  since: number;
+  expiresAt: number | null;
+  message?: string;
 }
 
 export interface AttemptRecord {

@@ -184,6 +184,7 @@ export class RunRepository {
             started_at: s.startedAt,
             finished_at: s.finishedAt,
             pending_needs: s.pendingNeeds,
+            wait: toJson(s.wait),
           })),
         )
         .execute();
@@ -251,6 +252,18 @@ export class RunRepository {
     let q = this.db.selectFrom('steps').select('name').where('run_id', '=', runId);
     if (phase) q = q.where('phase', '=', phase);
     const row = await q.where('status', 'in', active).limit(1).executeTakeFirst();
+    return row !== undefined;
+  }
+
+  /** Whether any step of the run is in one of these states (stops at the first). */
+  async hasStepsIn(runId: string, statuses: readonly StepStatus[]): Promise<boolean> {
+    const row = await this.db.selectFrom('steps').select('name').where('run_id', '=', runId).where('status', 'in', [...statuses]).limit(1).executeTakeFirst();
+    return row !== undefined;
+  }
+
+  /** Whether any attempt of the run is in one of these states. */
+  async hasAttemptsIn(runId: string, statuses: readonly AttemptStatus[]): Promise<boolean> {
+    const row = await this.db.selectFrom('step_attempts').select('step').where('run_id', '=', runId).where('status', 'in', [...statuses]).limit(1).executeTakeFirst();
     return row !== undefined;
   }
 
@@ -419,6 +432,7 @@ function toStep(r: Selectable<StepsTable>): StepRecord {
     startedAt: num(r.started_at),
     finishedAt: num(r.finished_at),
     pendingNeeds: Number(r.pending_needs),
+    wait: fromJson<StepRecord['wait']>(r.wait),
   };
 }
 
@@ -472,6 +486,7 @@ function stepPatch(p: StepPatch): Updateable<StepsTable> {
   if (p.nextAttemptAt !== undefined) out.next_attempt_at = p.nextAttemptAt;
   if (p.startedAt !== undefined) out.started_at = p.startedAt;
   if (p.finishedAt !== undefined) out.finished_at = p.finishedAt;
+  if (p.wait !== undefined) out.wait = toJson(p.wait);
   return out;
 }
 

@@ -6,6 +6,7 @@ import { RunRepository } from './runs-repository.js';
 import { LogRepository } from './logs-repository.js';
 import { CredentialRepository } from './credentials-repository.js';
 import { FindingRepository } from './findings-repository.js';
+import { ApprovalRepository } from './approvals-repository.js';
 import { PatrolError } from '../errors/index.js';
 
 /**
@@ -18,6 +19,7 @@ export class Store {
   readonly logs: LogRepository;
   readonly credentials: CredentialRepository;
   readonly findings: FindingRepository;
+  readonly approvals: ApprovalRepository;
 
   constructor(
     readonly db: Kysely<Database>,
@@ -28,6 +30,7 @@ export class Store {
     this.logs = new LogRepository(db);
     this.credentials = new CredentialRepository(db);
     this.findings = new FindingRepository(db);
+    this.approvals = new ApprovalRepository(db);
   }
 
   /** Runs `fn` in one transaction (BEGIN IMMEDIATE on SQLite, so writers never deadlock). */

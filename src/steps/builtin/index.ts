@@ -1,6 +1,8 @@
 import { StepTypeRegistry } from '../step-type-registry.js';
 import type { PatrolPaths } from '../../config/paths.js';
 import type { FindingHistory } from '../../inspections/history.js';
+import type { Store } from '../../store/store.js';
+import { createApprovalStepType } from '../../approvals/approval-step.js';
 import { noopStepType } from './noop.js';
 import { sleepStepType } from './sleep.js';
 import { shellStepType } from './shell.js';
@@ -16,6 +18,8 @@ export interface BuiltinStepDeps {
   paths: PatrolPaths;
   /** Earlier findings for trend checks (absent when only validating). */
   findingHistory?: FindingHistory;
+  /** Patrol's store, for step types that keep state (approvals); absent when only validating. */
+  store?: Store;
 }
 
 /**
@@ -30,6 +34,7 @@ export function registerBuiltinStepTypes(registry: StepTypeRegistry, deps: Built
     .register(shellStepType)
     .register(httpStepType)
     .register(createSshStepType({ knownHostsFile: deps.paths.knownHosts }))
+    .register(createApprovalStepType({ ...(deps.store ? { store: deps.store } : {}) }))
     .register(ansible)
     .register(
       createInspectStepType({

@@ -66,6 +66,8 @@ export const coreMigration: PatrolMigration = {
       .addColumn('finished_at', ms)
       // Needs not yet terminal; decremented as they end, so readiness is O(1) however wide a fan-in.
       .addColumn('pending_needs', 'integer', (c) => c.notNull().defaultTo(0))
+      // What a waiting step waits for (kind, ref, expiry), JSON.
+      .addColumn('wait', 'text')
       .addPrimaryKeyConstraint('steps_pk', ['run_id', 'name'])
       .execute();
     await db.schema.createIndex('steps_status_idx').on('steps').columns(['run_id', 'phase', 'status']).execute();
@@ -89,6 +91,7 @@ export const coreMigration: PatrolMigration = {
       .addPrimaryKeyConstraint('step_attempts_pk', ['run_id', 'step', 'attempt'])
       .execute();
     await db.schema.createIndex('step_attempts_status_idx').on('step_attempts').columns(['status']).execute();
+    await db.schema.createIndex('step_attempts_run_status_idx').on('step_attempts').columns(['run_id', 'status']).execute();
 
     await db.schema
       .createTable('step_logs')
@@ -103,6 +106,27 @@ export const coreMigration: PatrolMigration = {
       .execute();
     await db.schema.createIndex('step_logs_run_idx').on('step_logs').columns(['run_id', 'id']).execute();
     await db.schema.createIndex('step_logs_step_idx').on('step_logs').columns(['run_id', 'step', 'id']).execute();
+
+    await db.schema
+      .createTable('approvals')
+      .addColumn('id', 'text', (c) => c.primaryKey())
+      .addColumn('run_id', 'text', (c) => c.notNull())
+      .addColumn('step', 'text', (c) => c.notNull())
+      .addColumn('attempt', 'integer', (c) => c.notNull())
+      .addColumn('namespace', 'text', (c) => c.notNull())
+      .addColumn('status', 'text', (c) => c.notNull())
+      .addColumn('message', 'text', (c) => c.notNull())
+      .addColumn('plan', 'text')
+      .addColumn('approvers', 'text', (c) => c.notNull())
+      .addColumn('requested_at', ms, (c) => c.notNull())
+      .addColumn('expires_at', ms)
+      .addColumn('on_timeout', 'text', (c) => c.notNull())
+      .addColumn('decided_by', 'text')
+      .addColumn('decided_at', ms)
+      .addColumn('comment', 'text')
+      .addUniqueConstraint('approvals_step_uq', ['run_id', 'step', 'attempt'])
+      .execute();
+    await db.schema.createIndex('approvals_status_idx').on('approvals').columns(['status', 'requested_at']).execute();
 
     await db.schema
       .createTable('credentials')
