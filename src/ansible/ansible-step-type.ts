@@ -47,6 +47,11 @@ export function createAnsibleStepType(opts: AnsibleStepTypeOptions) {
     output: ansibleStepOutputSchema,
     // Check mode changes nothing, so an interrupted check run may simply run again.
     retrySafe: (input: AnsibleStepInput) => input.check === true,
+    // "Rerun only the failed hosts": limit a new attempt to the hosts that failed or were unreachable.
+    rerunInput({ outputs }) {
+      const failed = [...new Set([...stringList(outputs?.failedHosts), ...stringList(outputs?.unreachableHosts)])];
+      return failed.length > 0 ? { limit: failed } : undefined;
+    },
     examples: [
       { description: 'Inspect hosts from an inventory file', with: { playbook: 'playbooks/host-inspect.yml', inventory: 'inventories/prod.ini', limit: 'web', tags: ['disk', 'memory'] } },
       { description: 'Dry-run a remediation on two hosts with an SSH key and sudo', with: { playbook: 'remediate-ntp.yml', hosts: ['10.0.0.5', { name: 'db1', address: '10.0.0.9', user: 'ops' }], credential: 'ops-ssh-key', become: true, becomeCredential: 'ops-sudo', check: true } },
@@ -222,4 +227,8 @@ function isWithin(dir: string, root: string): boolean {
 async function requireProgram(program: string): Promise<void> {
   const found = program.includes('/') ? await access(program, constants.X_OK).then(() => true, () => false) : await commandExists(program);
   if (!found) throw new MissingDependencyError(`ansible-playbook (${program})`, INSTALL_ANSIBLE);
+}
+
+function stringList(v: unknown): string[] {
+  return Array.isArray(v) ? v.filter((x): x is string => typeof x === 'string') : [];
 }

@@ -64,6 +64,8 @@ export interface TriggerOptions {
   retryOf?: RunRecord;
   /** The inspection this run belongs to (its runs are compared with each other). */
   inspection?: string;
+  /** Input fields merged over steps' rendered `with`, by step name. */
+  stepOverrides?: Record<string, Record<string, unknown>>;
   /** Called with the stored run before its first step can start (to attach live views). */
   onCreated?: (run: RunRecord, workflow: CompiledWorkflow) => void;
 }
@@ -203,6 +205,7 @@ export class Engine {
       owner: this.ownerId,
       heartbeatAt: now,
       dryRun: opts.dryRun ?? false,
+      overrides: opts.stepOverrides ?? {},
     };
     if (wf.concurrency) base.concurrencyKey = String(renderValue(wf.concurrency.key, expressionContext(base, {})));
     const reuse = opts.retryOf ? await this.reusableSteps(opts.retryOf, wf) : new Map<string, StepRecord>();
@@ -280,13 +283,26 @@ export class Engine {
   }
 
   /** Retry from failed: a new run of the same definition and params reusing what succeeded. */
-  async retry(runId: string, opts: { triggeredBy?: string; onCreated?: TriggerOptions['onCreated'] } = {}): Promise<RunRecord> {
+  async retry(runId: string, opts: { triggeredBy?: string; onCreated?: TriggerOptions['onCreated']; onlyFailedTargets?: boolean } = {}): Promise<RunRecord> {
     const run = await this.store.runs.getRun(runId);
     if (!run) throw new NotFoundError(`run ${runId} not found`, { runId });
     if (!isTerminalRun(run.status)) throw new ConflictError(`run ${runId} is still ${run.status}; retry it once it ended`, { runId, status: run.status });
     if (run.status === 'succeeded') throw new ConflictError(`run ${runId} succeeded; there is nothing to retry`, { runId });
     const def = workflowSchema.parse(await this.store.runs.getDefinition(run.id));
+    const stepOverrides = { ...run.overrides };
+    if (opts.onlyFailedTargets) {
+      // Narrow each failed step whose type knows how (ansible: --limit to the failed hosts).
+      const wf = await this.workflowOf(run);
+      for (const s of await this.store.runs.getUnsuccessfulParents(run.id)) {
+        const narrowed = wf.steps.get(s.base)?.stepType.rerunInput?.({ outputs: s.outputs });
+        if (narrowed) stepOverrides[s.name] = { ...(stepOverrides[s.name] ?? {}), ...narrowed };
+      }
+      if (Object.keys(stepOverrides).length === Object.keys(run.overrides).length) {
+        throw new ConflictError(`run ${runId} has no failed step that can be narrowed to its failed targets; use a plain retry`, { runId });
+      }
+    }
     return this.trigger(def, {
+      stepOverrides,
       params: run.params,
       trigger: 'retry',
       retryOf: run,

@@ -200,6 +200,8 @@ export class StepExecutor {
     if (step.phase === 'finally') extra.runStatus = (await runOutcome(this.deps.store, run, wf, this.deps.clock())).status;
     const context = expressionContext(run, stepViews(rows), extra);
     let rendered = renderValue(step.def.with, context);
+    const override = run.overrides[row.base];
+    if (override && rendered !== null && typeof rendered === 'object') rendered = { ...(rendered as Record<string, unknown>), ...override };
     let parsed = step.stepType.input.safeParse(rendered);
     if (!parsed.success) {
       // A `${{ }}` that yields a number or boolean where the type wants a string (argv lists,

@@ -98,6 +98,11 @@ export interface StepType<I = unknown, O extends Record<string, unknown> = Recor
   readonly retrySafe: boolean | ((input: I) => boolean);
   readonly examples: readonly StepExample[];
   run(ctx: StepContext, input: I): Promise<O>;
+  /**
+   * For "rerun only what failed": given a failed attempt's outputs, the input fields that narrow a
+   * new attempt to the failed targets (e.g. ansible: limit to the failed and unreachable hosts).
+   */
+  rerunInput?(failed: { outputs: Record<string, unknown> | null }): Partial<I> | undefined;
 }
 
 // Registries hold step types of different input types side by side.
@@ -113,6 +118,7 @@ export function defineStepType<I, O extends Record<string, unknown>>(def: {
   retrySafe?: boolean | ((input: I) => boolean);
   examples?: StepExample[];
   run(ctx: StepContext, input: I): Promise<O>;
+  rerunInput?(failed: { outputs: Record<string, unknown> | null }): Partial<I> | undefined;
 }): StepType<I, O> {
   return {
     defaults: {},

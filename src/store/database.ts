@@ -11,6 +11,10 @@ export interface Database {
   step_logs: StepLogsTable;
   credentials: CredentialsTable;
   findings: FindingsTable;
+  report_runs: ReportRunsTable;
+  deliveries: DeliveriesTable;
+  alerts: AlertsTable;
+  silences: SilencesTable;
   approvals: ApprovalsTable;
 }
 
@@ -63,6 +67,7 @@ export interface RunsTable {
   owner: string | null;
   heartbeat_at: number | null;
   dry_run: number;
+  overrides: string | null;
 }
 
 export interface StepsTable {
@@ -148,4 +153,84 @@ export interface FindingsTable {
   exemption: string | null;
   fingerprint: string;
   created_at: number;
+}
+
+/** One row per run whose report was built: its score (for history charts) and the files written. */
+export interface ReportRunsTable {
+  run_id: string;
+  inspection: string | null;
+  /** Overall score in tenths (875 = 87.5), exact in both dialects. */
+  score_x10: number;
+  grade: string;
+  /** JSON { bySeverity, findings, targets }. */
+  counts: string;
+  /** Run status when the report was built (finally steps see the provisional status). */
+  status: string;
+  /** JSON { html: path, json: path, ... }. */
+  files: string;
+  created_at: number;
+}
+
+/** Every attempt to deliver something (a report email, an alert notification) and its outcome. */
+export interface DeliveriesTable {
+  id: string;
+  run_id: string;
+  /** report | alert */
+  kind: string;
+  /** Channel name (alerts) or "report-email". */
+  channel: string;
+  /** email | webhook | slack | dingtalk | wecom | alertmanager */
+  channel_type: string;
+  /** Recipients, or the URL without its query (which may carry a token). */
+  destination: string;
+  subject: string | null;
+  /** sent | failed */
+  status: string;
+  attempts: number;
+  error: string | null;
+  /** SMTP message id / response, HTTP status. */
+  response: string | null;
+  /** JSON list of alert fingerprints carried. */
+  alerts: string | null;
+  bytes: number | null;
+  created_at: number;
+  finished_at: number;
+}
+
+/** Alert state, one row per alert fingerprint (a label set), across runs. */
+export interface AlertsTable {
+  fingerprint: string;
+  inspection: string;
+  rule: string;
+  /** firing | resolved */
+  state: string;
+  labels: string;
+  annotations: string;
+  finding_fingerprint: string;
+  check_id: string;
+  target: string;
+  host: string | null;
+  severity: string;
+  starts_at: number;
+  ends_at: number | null;
+  last_seen_at: number;
+  last_run_id: string;
+  /** JSON { channel: { at, state } }: the last notification per channel. */
+  notified: string;
+  /** JSON list of silence ids that matched at the last evaluation. */
+  silenced_by: string | null;
+  updated_at: number;
+}
+
+/** Silences: time-bounded matcher sets that suppress notifications (findings stay visible). */
+export interface SilencesTable {
+  id: string;
+  /** JSON [{ name, op, value }] with op one of = != =~ !~. */
+  matchers: string;
+  starts_at: number;
+  ends_at: number;
+  created_by: string;
+  comment: string;
+  created_at: number;
+  updated_at: number;
 }

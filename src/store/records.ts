@@ -26,6 +26,8 @@ export interface RunRecord {
   owner: string | null;
   heartbeatAt: number | null;
   dryRun: boolean;
+  /** Input fields merged over a step's rendered `with` (by step name). */
+  overrides: Record<string, Record<string, unknown>>;
 }
 
 export interface StepRecord {

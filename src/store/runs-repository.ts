@@ -50,6 +50,7 @@ export class RunRepository {
         owner: run.owner,
         heartbeat_at: run.heartbeatAt,
         dry_run: run.dryRun ? 1 : 0,
+        overrides: Object.keys(run.overrides).length ? JSON.stringify(run.overrides) : null,
       })
       .execute();
   }
@@ -385,6 +386,7 @@ const RUN_COLUMNS = [
   'owner',
   'heartbeat_at',
   'dry_run',
+  'overrides',
 ] as const;
 
 function toRun(r: Omit<Selectable<RunsTable>, 'definition'>): RunRecord {
@@ -411,6 +413,7 @@ function toRun(r: Omit<Selectable<RunsTable>, 'definition'>): RunRecord {
     owner: r.owner,
     heartbeatAt: num(r.heartbeat_at),
     dryRun: Number(r.dry_run) === 1,
+    overrides: r.overrides ? (JSON.parse(r.overrides) as RunRecord['overrides']) : {},
   };
 }
 

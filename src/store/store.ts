@@ -6,6 +6,10 @@ import { RunRepository } from './runs-repository.js';
 import { LogRepository } from './logs-repository.js';
 import { CredentialRepository } from './credentials-repository.js';
 import { FindingRepository } from './findings-repository.js';
+import { ReportRunRepository } from './report-runs-repository.js';
+import { DeliveryRepository } from './deliveries-repository.js';
+import { AlertRepository } from './alerts-repository.js';
+import { SilenceRepository } from './silences-repository.js';
 import { ApprovalRepository } from './approvals-repository.js';
 import { PatrolError } from '../errors/index.js';
 
@@ -19,6 +23,10 @@ export class Store {
   readonly logs: LogRepository;
   readonly credentials: CredentialRepository;
   readonly findings: FindingRepository;
+  readonly reports: ReportRunRepository;
+  readonly deliveries: DeliveryRepository;
+  readonly alerts: AlertRepository;
+  readonly silences: SilenceRepository;
   readonly approvals: ApprovalRepository;
 
   constructor(
@@ -30,6 +38,10 @@ export class Store {
     this.logs = new LogRepository(db);
     this.credentials = new CredentialRepository(db);
     this.findings = new FindingRepository(db);
+    this.reports = new ReportRunRepository(db);
+    this.deliveries = new DeliveryRepository(db);
+    this.alerts = new AlertRepository(db);
+    this.silences = new SilenceRepository(db);
     this.approvals = new ApprovalRepository(db);
   }
 

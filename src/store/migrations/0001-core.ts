@@ -41,6 +41,8 @@ export const coreMigration: PatrolMigration = {
       .addColumn('owner', 'text')
       .addColumn('heartbeat_at', ms)
       .addColumn('dry_run', 'integer', (c) => c.notNull().defaultTo(0))
+      // Per-step input overrides (e.g. a retry limited to the hosts that failed), JSON.
+      .addColumn('overrides', 'text')
       .execute();
     await db.schema.createIndex('runs_status_idx').on('runs').columns(['status', 'created_at']).execute();
     await db.schema.createIndex('runs_workflow_idx').on('runs').columns(['namespace', 'workflow', 'created_at']).execute();
