@@ -3,6 +3,7 @@ import { durationSchema } from '../../workflow/workflow-schema.js';
 import { applicationTargetSchema } from '../collectors/app/app-targets.js';
 import { databaseTargetSchema } from '../collectors/db/db-targets.js';
 import { nodeSettingsSchema } from '../collectors/node/node-settings.js';
+import { inspectionReportSchema } from '../../config/patrol-config.js';
 
 /** Thresholds and parameters for a check; keys may be check ids or globs (host.disk.*). */
 export const checkSettingsOverrideSchema = z
@@ -79,6 +80,8 @@ export const inspectionConfigSchema = z
         applications: z.array(applicationTargetSchema).default([]),
         databases: z.array(databaseTargetSchema).default([]),
         nodes: nodeSettingsSchema.default(nodeSettingsSchema.parse({})),
+        /** Report recipients, files and alerting for this inspection (docs/reports.md). */
+        report: inspectionReportSchema.optional(),
       })
       .strict(),
   })
