@@ -71,8 +71,8 @@ export class RunRepository {
     const rows = await this.db
       .selectFrom('runs')
       .select('id')
-      .where('id', '>=', prefix)
-      .where('id', '<', `${prefix}\uffff`)
+      // Ids are [0-9a-z] only, so the prefix holds no LIKE wildcards.
+      .where('id', 'like', `${prefix.replace(/[^0-9a-z]/g, '')}%`)
       .limit(2)
       .execute();
     return rows.map((r) => r.id);

@@ -15,6 +15,8 @@ import { InProcessDispatcher } from '../../src/queue/in-process-dispatcher.js';
 import { patrolPaths } from '../../src/config/paths.js';
 import { CredentialService, secretValues } from '../../src/credentials/credential-service.js';
 import { parseKey } from '../../src/credentials/secret-key.js';
+import { storeFindingHistory } from '../../src/inspections/history.js';
+import { approvalWaitResolver } from '../../src/approvals/approval-wait-resolver.js';
 
 export interface Harness {
   dir: string;
@@ -28,19 +30,20 @@ export interface Harness {
 }
 
 /**
- * An engine on a fresh SQLite file in a temp dir, with the built-in step types. With
+ * An engine on a fresh SQLite file in a temp dir (or the store at `dbUrl`), with the built-in step types. With
  * `credentials: true` it also gets a credential store (random key) that steps read secrets from.
  */
-export async function createHarness(opts: { registry?: StepTypeRegistry; settings?: EngineSettings; concurrency?: number; dbFile?: string; credentials?: boolean } = {}): Promise<Harness> {
+export async function createHarness(opts: { registry?: StepTypeRegistry; settings?: EngineSettings; concurrency?: number; dbFile?: string; dbUrl?: string; credentials?: boolean } = {}): Promise<Harness> {
   const dir = mkdtempSync(join(tmpdir(), 'patrol-test-'));
-  const store = await openStore({ url: opts.dbFile ?? join(dir, 'patrol.db') });
-  const registry = opts.registry ?? builtinRegistry({ paths: patrolPaths({ ...process.env, PATROL_HOME: dir }) });
+  const store = await openStore({ url: opts.dbUrl ?? opts.dbFile ?? join(dir, 'patrol.db') });
+  const registry = opts.registry ?? builtinRegistry({ paths: patrolPaths({ ...process.env, PATROL_HOME: dir }), store, findingHistory: storeFindingHistory(store) });
   const credentials = opts.credentials ? new CredentialService(store, parseKey(randomBytes(32).toString('base64'), 'test key')) : undefined;
   const engine = new Engine({
     store,
     registry,
     ...(credentials ? { secrets: { reveal: (name: string) => credentials.reveal(name), secretValues } } : {}),
     workRoot: join(dir, 'work'),
+    waitResolvers: [approvalWaitResolver],
     dispatcher: new InProcessDispatcher({ concurrency: opts.concurrency ?? 8 }),
     settings: { heartbeatIntervalMs: 200, ...opts.settings },
   }).start();
