@@ -21,7 +21,7 @@ import { StepExecutor } from './step-executor.js';
 import { expressionContext } from './expression-context.js';
 import { newOwnerId, ownerAlive } from './owner.js';
 import type { WaitResolver } from './wait-resolver.js';
-import { hostname } from 'node:os';
+import { interruptAttempt } from './interrupt-attempt.js';
 
 export interface EngineSettings {
   /** Timeout of a step whose definition and type set none. @defaultValue 1h */
@@ -373,35 +373,16 @@ export class Engine {
         if (!(await tx.runs.takeOver(run.id, run.owner, this.ownerId, now))) return false;
         const wf = await this.workflowOf(run, tx);
         for (const a of await tx.runs.attemptsInStatus(run.id, ['running', 'queued'])) {
-          const step = await tx.runs.getStep(run.id, a.step);
-          if (!step) continue;
           if (a.status === 'queued') {
             // Never started: no side effects happened, so it is simply dispatched again.
+            const step = await tx.runs.getStep(run.id, a.step);
+            if (!step) continue;
             const delay = step.nextAttemptAt !== null ? Math.max(0, step.nextAttemptAt - now) : 0;
-            tasks.push({ task: { kind: 'step', runId: run.id, step: a.step, attempt: a.attempt }, delayMs: delay });
+            tasks.push({ task: { kind: 'step', runId: run.id, step: a.step, attempt: a.attempt, type: wf.steps.get(step.base)!.stepType.type }, delayMs: delay });
             continue;
           }
-          killOrphans(a.processes);
-          const compiled = wf.steps.get(step.base)!;
-          const t = compiled.stepType;
-          const safe = typeof t.retrySafe === 'function' ? t.retrySafe(compiled.def.with) : t.retrySafe;
-          const interrupted = (await tx.runs.listAttempts(run.id, a.step)).filter((x) => x.status === 'interrupted').length + 1;
-          const message = `interrupted: the process running this step (${a.owner ?? run.owner}) stopped`;
-          await tx.runs.updateAttempt(run.id, a.step, a.attempt, { status: 'interrupted', finishedAt: now, error: { name: 'StepError', code: 'interrupted', message, retryable: safe } }, ['running']);
-          if (safe && interrupted <= this.settings.maxInterruptions) {
-            await tx.runs.insertQueuedAttempt(run.id, a.step, a.attempt + 1, now);
-            await tx.runs.updateStep(run.id, a.step, { status: 'queued', attempts: a.attempt + 1, nextAttemptAt: null, reason: `${message}; step type ${t.type} is safe to repeat, retrying` });
-            tasks.push({ task: { kind: 'step', runId: run.id, step: a.step, attempt: a.attempt + 1 } });
-          } else {
-            const why = safe ? `interrupted ${interrupted} times` : `step type ${t.type} is not safe to repeat automatically, so it was not run again (patrol retry ${run.id} runs it again)`;
-            await tx.runs.updateStep(run.id, a.step, {
-              status: 'failed',
-              finishedAt: now,
-              error: { name: 'StepError', code: 'interrupted', message: `${message}; ${why}`, retryable: false },
-              reason: why,
-            });
-            if (step.idx === null) await tx.runs.decrementPendingNeeds(run.id, compiled.dependents);
-          }
+          const task = await interruptAttempt(tx, run, wf, a, { now, maxInterruptions: this.settings.maxInterruptions });
+          if (task) tasks.push({ task });
         }
         return true;
       });
@@ -476,24 +457,6 @@ export class Engine {
       this.logger.warn({ err }, 'heartbeat failed');
     } finally {
       this.beating = false;
-    }
-  }
-}
-
-/**
- * Process groups of an interrupted attempt may have outlived the Patrol process that started
- * them (they run detached so cancel can stop the whole group). Stop those on this host.
- */
-function killOrphans(processes: readonly string[]): void {
-  for (const p of processes) {
-    const i = p.lastIndexOf(':');
-    if (p.slice(0, i) !== hostname()) continue;
-    const pgid = Number(p.slice(i + 1));
-    if (!Number.isInteger(pgid) || pgid <= 1) continue;
-    try {
-      process.kill(-pgid, 'SIGKILL');
-    } catch {
-      // Already gone.
     }
   }
 }

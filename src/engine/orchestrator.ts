@@ -306,7 +306,7 @@ export class Orchestrator {
     await state.tx.runs.updateStep(runId, row.name, { status: 'queued', attempts: attempt }, ['pending']);
     row.status = 'queued';
     row.attempts = attempt;
-    out.tasks.push({ task: { kind: 'step', runId, step: row.name, attempt } });
+    out.tasks.push({ task: { kind: 'step', runId, step: row.name, attempt, type: state.wf.steps.get(row.base)!.stepType.type } });
     out.emits.push(() => this.deps.events.emit('step', { runId, step: row.name, status: 'queued', attempt, at: now }));
   }
 

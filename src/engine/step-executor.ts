@@ -86,7 +86,7 @@ export class StepExecutor {
     return new Map([...this.controllers].map(([r, m]) => [r, [...m.keys()]]));
   }
 
-  async execute(task: { runId: string; step: string; attempt: number }): Promise<void> {
+  async execute(task: { runId: string; step: string; attempt: number; type: string }): Promise<void> {
     const { store, clock } = this.deps;
     const { runId, step: name, attempt } = task;
     let claimed: { run: RunRecord; row: StepRecord } | undefined;
@@ -107,7 +107,7 @@ export class StepExecutor {
       claimed = { run, row: { ...row, status: 'running' } };
     });
     if (redispatchIn !== undefined) {
-      await this.deps.dispatcher.dispatch({ kind: 'step', runId, step: name, attempt }, { delayMs: redispatchIn });
+      await this.deps.dispatcher.dispatch({ kind: 'step', runId, step: name, attempt, type: task.type }, { delayMs: redispatchIn });
       return;
     }
     if (!claimed) return;
@@ -268,7 +268,7 @@ export class StepExecutor {
     const at = clock();
     if (retryIn !== undefined) {
       this.deps.events.emit('step', { runId: run.id, step: row.name, status: 'queued', attempt: attempt + 1, at, reason: `retry in ${formatMs(retryIn)} after: ${o.error?.message}` });
-      await this.deps.dispatcher.dispatch({ kind: 'step', runId: run.id, step: row.name, attempt: attempt + 1 }, { delayMs: retryIn });
+      await this.deps.dispatcher.dispatch({ kind: 'step', runId: run.id, step: row.name, attempt: attempt + 1, type: step.stepType.type }, { delayMs: retryIn });
       return;
     }
     const status = o.status === 'succeeded' ? 'succeeded' : o.status === 'cancelled' ? 'cancelled' : 'failed';

@@ -3,7 +3,10 @@
  * re-evaluates a run (after a delay, for deadlines and queued runs). Delivery is at least once:
  * handlers check the stored state before acting (see StepExecutor's fencing).
  */
-export type EngineTask = { kind: 'step'; runId: string; step: string; attempt: number } | { kind: 'advance'; runId: string };
+export type EngineTask =
+  /** `type` routes the task to workers that accept that step type. */
+  | { kind: 'step'; runId: string; step: string; attempt: number; type: string }
+  | { kind: 'advance'; runId: string };
 
 export type TaskHandler = (task: EngineTask) => Promise<void>;
 
