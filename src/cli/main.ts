@@ -1,7 +1,5 @@
 import { Command } from 'commander';
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
-import { packageRoot } from '../config/paths.js';
+import { PATROL_VERSION } from '../config/version.js';
 import { registerValidate } from './commands/validate.js';
 import { registerRun } from './commands/run.js';
 import { registerRuns } from './commands/runs.js';
@@ -13,10 +11,16 @@ import { registerCredentials } from './commands/credentials.js';
 import { registerStepTypes } from './commands/step-types.js';
 import { registerInspect } from './commands/inspect.js';
 import { registerChecks } from './commands/checks.js';
+import { registerReport } from './commands/report.js';
+import { registerAlerts } from './commands/alerts.js';
+import { registerSilence } from './commands/silence.js';
 import { registerApprovals } from './commands/approvals.js';
+import { registerWorker } from './commands/worker.js';
+import { registerServe } from './commands/serve.js';
+import { registerUsers } from './commands/users.js';
 import { EXIT } from './exit-codes.js';
 
-const version = (JSON.parse(readFileSync(join(packageRoot(), 'package.json'), 'utf8')) as { version: string }).version;
+const version = PATROL_VERSION;
 
 const program = new Command()
   .name('patrol')
@@ -39,6 +43,12 @@ registerCredentials(program);
 registerStepTypes(program);
 registerInspect(program);
 registerChecks(program);
+registerReport(program);
+registerAlerts(program);
+registerSilence(program);
 registerApprovals(program);
+registerWorker(program);
+registerServe(program);
+registerUsers(program);
 
 await program.parseAsync(process.argv);

@@ -6,7 +6,7 @@ import type { StepTypeRegistry } from '../steps/step-type-registry.js';
 import type { Logger } from '../logging/logger.js';
 import { silentLogger } from '../logging/logger.js';
 import type { Credential } from '../credentials/credential.js';
-import { workflowSchema, type WorkflowDefinition } from '../workflow/workflow-schema.js';
+import { workflowSchema, type ConcurrencyPolicy, type WorkflowDefinition } from '../workflow/workflow-schema.js';
 import { compileWorkflow, type CompiledWorkflow } from '../workflow/compile-workflow.js';
 import { resolveParams } from '../workflow/params.js';
 import { renderValue } from '../workflow/expressions/template.js';
@@ -22,6 +22,7 @@ import { expressionContext } from './expression-context.js';
 import { newOwnerId, ownerAlive } from './owner.js';
 import type { WaitResolver } from './wait-resolver.js';
 import { interruptAttempt } from './interrupt-attempt.js';
+import { hostname } from 'node:os';
 
 export interface EngineSettings {
   /** Timeout of a step whose definition and type set none. @defaultValue 1h */
@@ -50,6 +51,14 @@ export interface EngineDeps {
   settings?: EngineSettings;
   /** How waiting steps (approvals, ...) learn their outcome. */
   waitResolvers?: readonly WaitResolver[];
+  /**
+   * embedded: this process drives the runs it starts (recovery by owner liveness).
+   * distributed: runs have no owner; servers and workers share them through the store and the
+   * queue, and liveness is per attempt (worker heartbeats; see Reconciler). @defaultValue embedded
+   */
+  mode?: 'embedded' | 'distributed';
+  /** In the distributed mode: this process's role and what it accepts, for the worker registry. */
+  role?: { kind: 'server' | 'worker'; accepts: { stepTypes: string[]; advance: boolean }; concurrency: number; version: string };
 }
 
 export interface TriggerOptions {
@@ -64,6 +73,8 @@ export interface TriggerOptions {
   retryOf?: RunRecord;
   /** The inspection this run belongs to (its runs are compared with each other). */
   inspection?: string;
+  /** Overrides the workflow's concurrency (a schedule's overlap policy). */
+  concurrency?: { key: string; policy: ConcurrencyPolicy };
   /** Input fields merged over steps' rendered `with`, by step name. */
   stepOverrides?: Record<string, Record<string, unknown>>;
   /** Called with the stored run before its first step can start (to attach live views). */
@@ -96,6 +107,9 @@ export class Engine {
   private readonly settings: Required<Omit<EngineSettings, 'log'>>;
   private heartbeat: NodeJS.Timeout | undefined;
   private started = false;
+  readonly mode: 'embedded' | 'distributed';
+  private readonly role: EngineDeps['role'];
+  private readonly startedAt = Date.now();
 
   constructor(deps: EngineDeps) {
     this.store = deps.store;
@@ -104,6 +118,8 @@ export class Engine {
     this.logger = deps.logger ?? silentLogger();
     this.clock = deps.clock ?? Date.now;
     this.ownerId = deps.ownerId ?? newOwnerId();
+    this.mode = deps.mode ?? 'embedded';
+    this.role = deps.role;
     this.settings = {
       defaultStepTimeout: deps.settings?.defaultStepTimeout ?? '1h',
       heartbeatIntervalMs: deps.settings?.heartbeatIntervalMs ?? 1000,
@@ -162,7 +178,15 @@ export class Engine {
     this.heartbeat = undefined;
     await this.dispatcher.close();
     await this.logSink.flush();
+    if (this.mode === 'distributed' && this.started) await this.store.workers.markStopped(this.ownerId, this.clock()).catch(() => undefined);
     this.started = false;
+  }
+
+  /** Step attempts running in this process right now. */
+  runningCount(): number {
+    let n = 0;
+    for (const steps of this.executor.runningSteps().values()) n += steps.length;
+    return n;
   }
 
   /** Handles one dispatched task; exposed for distributed workers. */
@@ -202,12 +226,14 @@ export class Engine {
       deadlineAt: null,
       cancelRequestedAt: null,
       cancelReason: null,
-      owner: this.ownerId,
+      // Distributed runs belong to no process: whoever holds the run's row lock advances it.
+      owner: this.mode === 'embedded' ? this.ownerId : null,
       heartbeatAt: now,
       dryRun: opts.dryRun ?? false,
       overrides: opts.stepOverrides ?? {},
     };
-    if (wf.concurrency) base.concurrencyKey = String(renderValue(wf.concurrency.key, expressionContext(base, {})));
+    const concurrency = opts.concurrency ?? wf.concurrency;
+    if (concurrency) base.concurrencyKey = String(renderValue(concurrency.key, expressionContext(base, {})));
     const reuse = opts.retryOf ? await this.reusableSteps(opts.retryOf, wf) : new Map<string, StepRecord>();
     const steps: StepRecord[] = [];
     for (const s of wf.steps.values()) {
@@ -238,15 +264,15 @@ export class Engine {
     const older: string[] = [];
     const run = await this.store.transaction(async (tx) => {
       const r = { ...base };
-      if (r.concurrencyKey && wf.concurrency) {
+      if (r.concurrencyKey && concurrency) {
         const active = await tx.runs.activeRunsWithKey(r.concurrencyKey);
         if (active.length > 0) {
-          if (wf.concurrency.policy === 'skip') {
+          if (concurrency.policy === 'skip') {
             r.status = 'cancelled';
             r.reason = `skipped: run ${active[0]!.id} with concurrency key "${r.concurrencyKey}" is still active`;
             r.finishedAt = now;
             for (const s of steps) if (s.status === 'pending') Object.assign(s, { status: 'skipped', reason: 'run skipped by its concurrency policy' });
-          } else if (wf.concurrency.policy === 'queue') {
+          } else if (concurrency.policy === 'queue') {
             r.reason = `waiting for run ${active[active.length - 1]!.id} (concurrency key "${r.concurrencyKey}")`;
           } else {
             for (const a of active) {
@@ -278,6 +304,7 @@ export class Engine {
     if (!run) throw new NotFoundError(`run ${runId} not found`, { runId });
     if (isTerminalRun(run.status)) throw new ConflictError(`run ${runId} already ${run.status}`, { runId, status: run.status });
     await this.store.runs.updateRun(runId, { cancelRequestedAt: this.clock(), cancelReason: reason }, ['queued', 'running', 'waiting']);
+    // Attempts on other workers notice the request at their next heartbeat and stop.
     if (run.owner === this.ownerId || run.owner === null) await this.orchestrator.advance(runId);
     return (await this.store.runs.getRun(runId))!;
   }
@@ -401,6 +428,19 @@ export class Engine {
     return this.orchestrator.advance(runId);
   }
 
+  /**
+   * Attempts running here whose run was cancelled or timed out elsewhere (another server, the
+   * API, a CLI) stop within one heartbeat.
+   */
+  private async stopLocalAttemptsOfStoppingRuns(now: number): Promise<void> {
+    const local = [...this.executor.runningSteps().keys()];
+    if (local.length === 0) return;
+    for (const r of await this.store.runs.stopState(local)) {
+      if (r.cancelRequestedAt !== null) this.executor.abortRun(r.id, 'cancelled');
+      else if (r.deadlineAt !== null && now >= r.deadlineAt) this.executor.abortRun(r.id, 'timed-out');
+    }
+  }
+
   /** Flushes buffered step logs (for readers in other processes). */
   flushLogs(): Promise<void> {
     return this.logSink.flush();
@@ -447,11 +487,16 @@ export class Engine {
     this.beating = true;
     try {
       const now = this.clock();
-      await this.store.runs.touchOwned(this.ownerId, now);
-      for (const r of await this.store.runs.ownedActiveRuns(this.ownerId)) {
-        // Cancel requests and decisions on waiting steps may come from other processes.
-        if (r.cancelRequestedAt !== null || r.status === 'queued' || r.status === 'waiting') await this.orchestrator.advance(r.id);
+      if (this.mode === 'embedded') {
+        await this.store.runs.touchOwned(this.ownerId, now);
+        for (const r of await this.store.runs.ownedActiveRuns(this.ownerId)) {
+          // Cancel requests and decisions on waiting steps may come from other processes.
+          if (r.cancelRequestedAt !== null || r.status === 'queued' || r.status === 'waiting') await this.orchestrator.advance(r.id);
+        }
+      } else if (this.role) {
+        await this.store.workers.heartbeat({ id: this.ownerId, role: this.role.kind, host: hostname(), pid: process.pid, accepts: this.role.accepts, concurrency: this.role.concurrency, running: this.runningCount(), version: this.role.version, startedAt: this.startedAt, heartbeatAt: now });
       }
+      await this.stopLocalAttemptsOfStoppingRuns(now);
       await this.logSink.flush();
     } catch (err) {
       this.logger.warn({ err }, 'heartbeat failed');

@@ -7,17 +7,27 @@ import { loadSecretKey, type SecretKey } from '../credentials/secret-key.js';
 import { CredentialService, secretValues } from '../credentials/credential-service.js';
 import { builtinRegistry } from '../steps/builtin/index.js';
 import { storeFindingHistory } from '../inspections/history.js';
+import { loadPatrolConfig } from '../config/patrol-config.js';
 import { approvalWaitResolver } from '../approvals/approval-wait-resolver.js';
 import type { StepTypeRegistry } from '../steps/step-type-registry.js';
 import { Engine, type EngineSettings } from '../engine/engine.js';
 import type { Dispatcher } from '../queue/dispatcher.js';
 import { InProcessDispatcher } from '../queue/in-process-dispatcher.js';
+import { BullMqDispatcher } from '../queue/bullmq-dispatcher.js';
+import type { EngineDeps } from '../engine/engine.js';
+import { InputError } from '../errors/index.js';
+import { PATROL_VERSION } from '../config/version.js';
 
 export interface RuntimeOptions {
   env?: NodeJS.ProcessEnv;
   logger?: Logger;
   dispatcher?: Dispatcher;
   settings?: EngineSettings;
+  /**
+   * Join the distributed mode (needs REDIS_URL; DATABASE_URL should be PostgreSQL): steps travel
+   * as BullMQ jobs; `accept` says what this process executes.
+   */
+  distributed?: { role: 'server' | 'worker'; accept: { stepTypes: string[] | 'all'; advance: boolean }; concurrency?: number };
 }
 
 /** Everything a Patrol process needs, wired once (the composition root). */
@@ -45,12 +55,23 @@ export async function openRuntime(opts: RuntimeOptions = {}): Promise<Runtime> {
   try {
     const secretKey = loadSecretKey({ value: env.PATROL_SECRET_KEY, file: env.PATROL_SECRET_KEY_FILE, generatedFile: paths.secretKey });
     const credentials = new CredentialService(store, secretKey);
-    const registry = builtinRegistry({ paths, findingHistory: storeFindingHistory(store), store });
+    const registry = builtinRegistry({ paths, findingHistory: storeFindingHistory(store), store, patrolSettings: () => loadPatrolConfig(env) });
+    const concurrency = opts.distributed?.concurrency ?? Number(env.PATROL_CONCURRENCY ?? 16);
+    let dispatcher = opts.dispatcher;
+    let distributed: Pick<EngineDeps, 'mode' | 'role'> = {};
+    if (opts.distributed) {
+      if (!env.REDIS_URL) throw new InputError('the distributed mode needs REDIS_URL (redis://host:6379) and a PostgreSQL DATABASE_URL; without them run `patrol serve` alone (embedded mode)', { field: 'REDIS_URL' });
+      const stepTypes = opts.distributed.accept.stepTypes === 'all' ? registry.names() : opts.distributed.accept.stepTypes;
+      for (const t of stepTypes) if (!registry.has(t)) throw new InputError(`unknown step type "${t}"; known: ${registry.names().join(', ')}`, { field: '--types' });
+      dispatcher ??= new BullMqDispatcher({ redisUrl: env.REDIS_URL, prefix: env.PATROL_QUEUE_PREFIX ?? 'patrol', stepTypes: registry.names(), accept: { stepTypes, advance: opts.distributed.accept.advance }, concurrency, logger });
+      distributed = { mode: 'distributed', role: { kind: opts.distributed.role, accepts: { stepTypes, advance: opts.distributed.accept.advance }, concurrency, version: PATROL_VERSION } };
+    }
     const engine = new Engine({
       store,
       registry,
       workRoot: paths.work,
-      dispatcher: opts.dispatcher ?? new InProcessDispatcher({ concurrency: Number(env.PATROL_CONCURRENCY ?? 16) }),
+      dispatcher: dispatcher ?? new InProcessDispatcher({ concurrency }),
+      ...distributed,
       logger,
       secrets: { reveal: (name) => credentials.reveal(name), secretValues },
       waitResolvers: [approvalWaitResolver],

@@ -1,10 +1,11 @@
 import type { Generated } from 'kysely';
+import type { ServerTables } from './server-tables.js';
 
 /**
  * The relational schema shared by the SQLite and PostgreSQL stores. Timestamps are epoch
  * milliseconds; JSON values are stored as text so both dialects read them the same way.
  */
-export interface Database {
+export interface Database extends ServerTables {
   runs: RunsTable;
   steps: StepsTable;
   step_attempts: StepAttemptsTable;
@@ -16,6 +17,21 @@ export interface Database {
   alerts: AlertsTable;
   silences: SilencesTable;
   approvals: ApprovalsTable;
+  workers: WorkersTable;
+  schedule_firings: ScheduleFiringsTable;
+  /** The API's schedules plus the scheduler's policy columns (migration 0005). */
+  schedules: ServerTables['schedules'] & SchedulerColumns;
+}
+
+export interface SchedulerColumns {
+  /** skip | run-once: what to do with due times missed while no server ran. @defaultValue run-once */
+  misfire: Generated<string>;
+  /** skip | queue | cancel-older: when the previous run of the schedule is still active. @defaultValue skip */
+  overlap: Generated<string>;
+  /** Inspection name for runs of this schedule (runs with the same name are compared). */
+  inspection: string | null;
+  /** JSON labels for the runs. @defaultValue {} */
+  labels: Generated<string>;
 }
 
 export interface ApprovalsTable {
@@ -233,4 +249,30 @@ export interface SilencesTable {
   comment: string;
   created_at: number;
   updated_at: number;
+}
+
+export interface WorkersTable {
+  id: string;
+  /** server | worker */
+  role: string;
+  host: string;
+  pid: number;
+  /** JSON { stepTypes: string[], advance: boolean } */
+  accepts: string;
+  concurrency: number;
+  running: number;
+  version: string;
+  started_at: number;
+  heartbeat_at: number;
+  stopped_at: number | null;
+}
+
+export interface ScheduleFiringsTable {
+  schedule_id: string;
+  due_at: number;
+  fired_at: number;
+  fired_by: string;
+  run_id: string | null;
+  /** fired | skipped-misfire | skipped-overlap | failed */
+  outcome: string;
 }

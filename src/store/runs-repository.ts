@@ -4,6 +4,7 @@ import type { AttemptRecord, Page, RunRecord, StepRecord } from './records.js';
 import { ACTIVE_RUN_STATUSES, TERMINAL_STEP_STATUSES, type AttemptStatus, type RunStatus, type StepStatus } from '../engine/run-states.js';
 import type { SerializedError } from '../errors/index.js';
 import { fromJson, toJson } from './json.js';
+import { idFloor } from '../util/id-time.js';
 
 export type RunPatch = Partial<Omit<RunRecord, 'id' | 'params' | 'labels'>>;
 export type StepPatch = Partial<Omit<StepRecord, 'runId' | 'name' | 'base' | 'idx' | 'phase' | 'item' | 'pendingNeeds'>>;
@@ -16,6 +17,14 @@ export interface RunFilter {
   /** Only runs created before this id (for paging newest-first). */
   before?: string;
   limit?: number;
+  /** Only runs in one of these namespaces (what a caller may read); empty = none. */
+  namespaces?: readonly string[];
+  inspection?: string;
+  trigger?: string;
+  /** Created at or after (epoch ms). */
+  since?: number;
+  /** Created before (epoch ms). */
+  until?: number;
 }
 
 /** Runs, their steps and every attempt of every step. */
@@ -96,6 +105,12 @@ export class RunRepository {
     if (filter.workflow) q = q.where('workflow', '=', filter.workflow);
     if (filter.namespace) q = q.where('namespace', '=', filter.namespace);
     if (filter.before) q = q.where('id', '<', filter.before);
+    if (filter.namespaces) q = q.where('namespace', 'in', filter.namespaces.length ? [...filter.namespaces] : ['\u0000']);
+    if (filter.inspection) q = q.where('inspection', '=', filter.inspection);
+    if (filter.trigger) q = q.where('trigger', '=', filter.trigger);
+    // Ids sort by creation time: a time range is an id range on the primary key.
+    if (filter.since !== undefined) q = q.where('id', '>=', idFloor(filter.since));
+    if (filter.until !== undefined) q = q.where('id', '<', idFloor(filter.until));
     const rows = await q.execute();
     const items = rows.slice(0, limit).map(toRun);
     return rows.length > limit ? { items, next: items[items.length - 1]!.id } : { items };
@@ -148,6 +163,21 @@ export class RunRepository {
       .where('status', 'in', [...ACTIVE_RUN_STATUSES])
       .execute();
     return rows.map((r) => ({ id: r.id, status: r.status as RunStatus, cancelRequestedAt: num(r.cancel_requested_at) }));
+  }
+
+  /** Cancel and deadline state of some runs (workers check the runs they execute). */
+  async stopState(ids: readonly string[]): Promise<Pick<RunRecord, 'id' | 'cancelRequestedAt' | 'deadlineAt'>[]> {
+    if (ids.length === 0) return [];
+    const rows = await this.db.selectFrom('runs').select(['id', 'cancel_requested_at', 'deadline_at']).where('id', 'in', [...ids]).execute();
+    return rows.map((r) => ({ id: r.id, cancelRequestedAt: num(r.cancel_requested_at), deadlineAt: num(r.deadline_at) }));
+  }
+
+  /** Attempts in a state across all runs (the reconciler's view), oldest first. */
+  async attemptsAcrossRuns(statuses: readonly AttemptStatus[], opts: { queuedBefore?: number; limit?: number } = {}): Promise<AttemptRecord[]> {
+    let q = this.db.selectFrom('step_attempts').selectAll().where('status', 'in', [...statuses]);
+    if (opts.queuedBefore !== undefined) q = q.where('queued_at', '<', opts.queuedBefore);
+    const rows = await q.orderBy('queued_at').limit(opts.limit ?? 1000).execute();
+    return rows.map(toAttempt);
   }
 
   async touchOwned(owner: string, now: number): Promise<void> {

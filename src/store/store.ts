@@ -11,6 +11,18 @@ import { DeliveryRepository } from './deliveries-repository.js';
 import { AlertRepository } from './alerts-repository.js';
 import { SilenceRepository } from './silences-repository.js';
 import { ApprovalRepository } from './approvals-repository.js';
+import { UserRepository } from './users-repository.js';
+import { RoleRepository } from './roles-repository.js';
+import { TokenRepository } from './tokens-repository.js';
+import { AuditRepository } from './audit-repository.js';
+import { WorkflowRepository } from './workflows-repository.js';
+import { InventoryRepository } from './inventories-repository.js';
+import { ScheduleRepository } from './schedules-repository.js';
+import { ApprovalNotificationRepository } from './approval-notifications-repository.js';
+import { InspectionRepository } from './inspections-repository.js';
+import { ReportQueryRepository } from './report-queries-repository.js';
+import { WorkerRepository } from './workers-repository.js';
+import { ScheduleFiringRepository } from './schedule-firings-repository.js';
 import { PatrolError } from '../errors/index.js';
 
 /**
@@ -28,6 +40,18 @@ export class Store {
   readonly alerts: AlertRepository;
   readonly silences: SilenceRepository;
   readonly approvals: ApprovalRepository;
+  readonly users: UserRepository;
+  readonly roles: RoleRepository;
+  readonly tokens: TokenRepository;
+  readonly audit: AuditRepository;
+  readonly workflows: WorkflowRepository;
+  readonly inventories: InventoryRepository;
+  readonly schedules: ScheduleRepository;
+  readonly approvalNotifications: ApprovalNotificationRepository;
+  readonly inspections: InspectionRepository;
+  readonly reportQueries: ReportQueryRepository;
+  readonly workers: WorkerRepository;
+  readonly firings: ScheduleFiringRepository;
 
   constructor(
     readonly db: Kysely<Database>,
@@ -43,6 +67,18 @@ export class Store {
     this.alerts = new AlertRepository(db);
     this.silences = new SilenceRepository(db);
     this.approvals = new ApprovalRepository(db);
+    this.users = new UserRepository(db);
+    this.roles = new RoleRepository(db);
+    this.tokens = new TokenRepository(db);
+    this.audit = new AuditRepository(db);
+    this.workflows = new WorkflowRepository(db);
+    this.inventories = new InventoryRepository(db);
+    this.schedules = new ScheduleRepository(db);
+    this.approvalNotifications = new ApprovalNotificationRepository(db);
+    this.inspections = new InspectionRepository(db);
+    this.reportQueries = new ReportQueryRepository(db);
+    this.workers = new WorkerRepository(db);
+    this.firings = new ScheduleFiringRepository(db);
   }
 
   /** Runs `fn` in one transaction (BEGIN IMMEDIATE on SQLite, so writers never deadlock). */
