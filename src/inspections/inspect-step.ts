@@ -14,6 +14,7 @@ import { YamlFileInvalidError } from '../config/load-yaml-file.js';
 import { evaluateChecks } from './evaluate-checks.js';
 import type { FindingHistory } from './history.js';
 import { scoreFindings } from './score.js';
+import { materializeInventories, type InventoryResolver } from '../inventories/stored-inventory.js';
 
 export interface InspectStepDeps {
   catalog: CheckCatalog;
@@ -23,6 +24,8 @@ export interface InspectStepDeps {
   /** Earlier findings, for trends; without it, trend checks see no history. */
   history?: FindingHistory;
   playbooksDir: string;
+  /** Writes `store:NAME` inventories (stored in Patrol) into the work directory. */
+  inventories?: InventoryResolver;
 }
 
 const noHistory: FindingHistory = { values: async () => [], last: async () => undefined };
@@ -67,7 +70,8 @@ export function createInspectStepType(deps: InspectStepDeps) {
     examples: [{ description: 'Inspect hosts of an inventory with a config', with: { kind: 'host', inventory: 'inventories/prod.ini', config: 'patrol.yaml' } }],
     async run(ctx, input) {
       // Workflows pass optional params as "" (a param always has a value): treat it as absent.
-      const inventory = (input.inventory === undefined ? [] : Array.isArray(input.inventory) ? input.inventory : [input.inventory]).filter((i) => i !== '');
+      const listed = (input.inventory === undefined ? [] : Array.isArray(input.inventory) ? input.inventory : [input.inventory]).filter((i) => i !== '');
+      const inventory = await materializeInventories(listed, deps.inventories, { namespace: ctx.run.namespace, dir: ctx.workDir, log: (m) => ctx.log.info(m) });
       if (input.config === '') delete input.config;
       if (input.limit === '') delete input.limit;
       let config;
@@ -82,10 +86,13 @@ export function createInspectStepType(deps: InspectStepDeps) {
       const coll = config.spec.collection;
       const runPlaybook: CollectRequest['runPlaybook'] = async (req) => {
         const hosts = await inventoryHosts();
-        const forks = coll.forks ?? Math.min(Math.max(hosts.length, 1), 50);
+        // A collector's own host list (e.g. one pseudo-host per database) sizes its forks itself.
+        const forks = coll.forks ?? req.forks ?? Math.min(Math.max(hosts.length, 1), 50);
+        const inv = req.inventory ?? inventory;
         const base: Record<string, unknown> = {
           ...req,
-          inventory: req.inventory ?? inventory,
+          // An empty list is no inventory (db/app runs without one use `hosts` only).
+          inventory: inv.length > 0 ? inv : undefined,
           forks,
           allowFailedHosts: true,
           ...(coll.credential ? { credential: coll.credential } : {}),
