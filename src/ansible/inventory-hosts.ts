@@ -17,10 +17,12 @@ const groupSchema = z.object({ hosts: z.array(z.string()).optional(), children: 
  * inventory format and plugin Ansible supports works), optionally narrowed by a `--limit` pattern.
  */
 export async function listInventoryHosts(inventories: readonly string[], opts: { limit?: string; signal: AbortSignal; program?: string; env?: Record<string, string> }): Promise<InventoryHost[]> {
-  const args = [opts.program ?? 'ansible-inventory', ...inventories.flatMap((i) => ['-i', i]), '--list', ...(opts.limit ? ['--limit', opts.limit] : [])];
-  const res = await runProcess({ command: args, signal: opts.signal, captureLimit: 256 * 1024 * 1024, env: { ANSIBLE_INVENTORY_UNPARSED_WARNING: 'true', ANSIBLE_LOCALHOST_WARNING: 'false', ...opts.env } });
+  // ansible-inventory has no --limit before ansible-core 2.15: the pattern is applied below.
+  const args = [opts.program ?? 'ansible-inventory', ...inventories.flatMap((i) => ['-i', i]), '--list'];
+  // An inventory Ansible cannot parse (a typo in the path) must fail, not inspect zero hosts.
+  const res = await runProcess({ command: args, signal: opts.signal, captureLimit: 256 * 1024 * 1024, env: { ANSIBLE_INVENTORY_UNPARSED_FAILED: 'true', ANSIBLE_LOCALHOST_WARNING: 'false', ...opts.env } });
   if (res.spawnError) throw new NonRetryableError(`${res.spawnError} (install Ansible: apt-get install -y ansible)`, { code: 'missing-dependency' });
-  if (res.exitCode !== 0) throw new NonRetryableError(`ansible-inventory failed for ${inventories.join(', ')}: ${res.stderr.trim().split('\n').slice(-3).join(' ')}`, { code: 'invalid-inventory' });
+  if (res.exitCode !== 0) throw new NonRetryableError(`cannot read inventory ${inventories.join(', ')}: ${res.stderr.trim().split('\n').slice(-3).join(' ')}`, { code: 'invalid-inventory' });
   let parsed: z.infer<typeof listSchema>;
   try {
     parsed = listSchema.parse(JSON.parse(res.stdout));
@@ -50,6 +52,24 @@ export async function listInventoryHosts(inventories: readonly string[], opts: {
   };
   visit('all', [], new Set());
   const hostvars = parsed._meta.hostvars;
-  const names = new Set([...memberships.keys(), ...Object.keys(hostvars)]);
+  let names = new Set([...memberships.keys(), ...Object.keys(hostvars)]);
+  if (opts.limit) {
+    const limited = await hostsMatching(inventories, opts.limit, opts.signal, opts.env);
+    names = new Set([...names].filter((n) => limited.has(n)));
+  }
   return [...names].sort().map((name) => ({ name, groups: [...(memberships.get(name) ?? [])].sort(), vars: hostvars[name] ?? {} }));
+}
+
+/** Hosts matching an Ansible host pattern (groups, globs, !exclusions, &intersections), as Ansible resolves it. */
+async function hostsMatching(inventories: readonly string[], pattern: string, signal: AbortSignal, env?: Record<string, string>): Promise<Set<string>> {
+  const res = await runProcess({
+    command: ['ansible', pattern, ...inventories.flatMap((i) => ['-i', i]), '--list-hosts'],
+    signal,
+    captureLimit: 64 * 1024 * 1024,
+    env: { ANSIBLE_LOCALHOST_WARNING: 'false', ANSIBLE_HOST_PATTERN_MISMATCH: 'ignore', ANSIBLE_INVENTORY_UNPARSED_FAILED: 'true', ...env },
+  });
+  if (res.spawnError) throw new NonRetryableError(`${res.spawnError} (install Ansible: apt-get install -y ansible)`, { code: 'missing-dependency' });
+  if (res.exitCode !== 0) throw new NonRetryableError(`the limit "${pattern}" could not be resolved: ${res.stderr.trim().split('\n').slice(-2).join(' ')}`, { code: 'invalid-inventory' });
+  // Output: "  hosts (N):" then one indented host per line.
+  return new Set(res.stdout.split('\n').slice(1).map((l) => l.trim()).filter(Boolean));
 }

@@ -100,7 +100,8 @@ export function createInspectStepType(deps: InspectStepDeps) {
           ...(coll.become !== undefined ? { become: coll.become } : {}),
           env: { PATROL_EVENT_RESULT_LIMIT: String(4 * 1024 * 1024), ...(req.env ?? {}) },
         };
-        const slices = Math.min(coll.slices ?? 1, Math.max(1, hosts.length));
+        // Slicing splits the inventory; a collector that lists its own hosts (databases) runs whole.
+        const slices = req.hosts ? 1 : Math.min(coll.slices ?? 1, Math.max(1, hosts.length));
         const limits: (string | undefined)[] =
           slices > 1 ? Array.from({ length: slices }, (_, i) => hosts.filter((_, j) => j % slices === i).map((h) => h.name).join(',')) : [input.limit];
         const parts = await Promise.all(
