@@ -360,7 +360,7 @@ export class Orchestrator {
     const ok = await tx.runs.updateRun(run.id, { status, reason, finishedAt: now, ...(error ? { error } : {}) }, ['queued', 'running', 'waiting']);
     if (!ok) return;
     out.finished = { ...run, status, reason, finishedAt: now, error: error ?? run.error };
-    out.emits.push(() => this.deps.events.emit('run', { runId: run.id, status, reason, at: now }));
+    out.emits.push(() => this.deps.events.emit('run', { runId: run.id, status, reason, at: now, startedAt: run.startedAt }));
   }
 
   /** For retry-from-failed: instances of the previous run that succeeded with the same item. */

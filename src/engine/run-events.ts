@@ -7,6 +7,8 @@ export interface RunStatusEvent {
   status: RunStatus;
   reason: string | null;
   at: number;
+  /** On terminal events: when the run started (for duration metrics). */
+  startedAt?: number | null;
 }
 
 export interface StepStatusEvent {
@@ -17,6 +19,13 @@ export interface StepStatusEvent {
   at: number;
   error?: string;
   reason?: string | null;
+  /** Step type, on events from the executor (running and the end of an attempt). */
+  type?: string;
+  /** On `running`: when the attempt was queued (queue wait = at - queuedAt). */
+  queuedAt?: number;
+  /** At the end of an attempt: when it started, and how the attempt itself ended. */
+  startedAt?: number;
+  attemptStatus?: string;
 }
 
 export interface StepProgressEvent {

@@ -89,7 +89,7 @@ export class StepExecutor {
   async execute(task: { runId: string; step: string; attempt: number; type: string }): Promise<void> {
     const { store, clock } = this.deps;
     const { runId, step: name, attempt } = task;
-    let claimed: { run: RunRecord; row: StepRecord } | undefined;
+    let claimed: { run: RunRecord; row: StepRecord; queuedAt: number; startedAt: number } | undefined;
     let redispatchIn: number | undefined;
     await store.transaction(async (tx) => {
       const row = await tx.runs.getStep(runId, name);
@@ -102,19 +102,20 @@ export class StepExecutor {
         redispatchIn = row.nextAttemptAt - now;
         return;
       }
-      if (!(await tx.runs.updateAttempt(runId, name, attempt, { status: 'running', owner: this.deps.ownerId, startedAt: now }, ['queued']))) return;
+      const queuedAt = await tx.runs.claimAttempt(runId, name, attempt, this.deps.ownerId, now);
+      if (queuedAt === undefined) return;
       await tx.runs.updateStep(runId, name, { status: 'running', startedAt: row.startedAt ?? now, nextAttemptAt: null }, ['queued']);
-      claimed = { run, row: { ...row, status: 'running' } };
+      claimed = { run, row: { ...row, status: 'running' }, queuedAt, startedAt: now };
     });
     if (redispatchIn !== undefined) {
       await this.deps.dispatcher.dispatch({ kind: 'step', runId, step: name, attempt, type: task.type }, { delayMs: redispatchIn });
       return;
     }
     if (!claimed) return;
-    const { run, row } = claimed;
-    this.deps.events.emit('step', { runId, step: name, status: 'running', attempt, at: clock() });
+    const { run, row, queuedAt, startedAt } = claimed;
+    this.deps.events.emit('step', { runId, step: name, status: 'running', attempt, at: startedAt, type: task.type, queuedAt });
     const outcome = await this.runAttempt(run, row, attempt);
-    await this.record(run, row, attempt, outcome);
+    await this.record(run, row, attempt, outcome, startedAt);
     await this.deps.advance(runId, name);
   }
 
@@ -219,7 +220,7 @@ export class StepExecutor {
     return parsed.data;
   }
 
-  private async record(run: RunRecord, row: StepRecord, attempt: number, o: Outcome): Promise<void> {
+  private async record(run: RunRecord, row: StepRecord, attempt: number, o: Outcome, startedAt: number): Promise<void> {
     const { store, clock } = this.deps;
     const wf = await this.deps.workflowOf(run);
     const step = wf.steps.get(row.base)!;
@@ -267,12 +268,12 @@ export class StepExecutor {
     });
     const at = clock();
     if (retryIn !== undefined) {
-      this.deps.events.emit('step', { runId: run.id, step: row.name, status: 'queued', attempt: attempt + 1, at, reason: `retry in ${formatMs(retryIn)} after: ${o.error?.message}` });
+      this.deps.events.emit('step', { runId: run.id, step: row.name, status: 'queued', attempt: attempt + 1, at, reason: `retry in ${formatMs(retryIn)} after: ${o.error?.message}`, type: step.stepType.type, startedAt, attemptStatus: o.status });
       await this.deps.dispatcher.dispatch({ kind: 'step', runId: run.id, step: row.name, attempt: attempt + 1, type: step.stepType.type }, { delayMs: retryIn });
       return;
     }
     const status = o.status === 'succeeded' ? 'succeeded' : o.status === 'cancelled' ? 'cancelled' : 'failed';
-    this.deps.events.emit('step', { runId: run.id, step: row.name, status, attempt, at, ...(o.error ? { error: o.error.message } : {}) });
+    this.deps.events.emit('step', { runId: run.id, step: row.name, status, attempt, at, type: step.stepType.type, startedAt, attemptStatus: o.status, ...(o.error ? { error: o.error.message } : {}) });
   }
 
   private register(runId: string, step: string, c: AbortController, phase: 'main' | 'finally'): void {
