@@ -27,6 +27,7 @@ export async function interruptAttempt(
   const message = `interrupted: the process running this step (${a.owner ?? run.owner ?? 'unknown'}) stopped`;
   const marked = await tx.runs.updateAttempt(run.id, a.step, a.attempt, { status: 'interrupted', finishedAt: opts.now, error: { name: 'StepError', code: 'interrupted', message, retryable: safe } }, ['running']);
   if (!marked) return undefined;
+  await tx.leases.release({ runId: run.id, step: a.step, attempt: a.attempt });
   if (safe && interrupted <= opts.maxInterruptions) {
     await tx.runs.insertQueuedAttempt(run.id, a.step, a.attempt + 1, opts.now);
     await tx.runs.updateStep(run.id, a.step, { status: 'queued', attempts: a.attempt + 1, nextAttemptAt: null, reason: `${message}; step type ${t.type} is safe to repeat, retrying` });

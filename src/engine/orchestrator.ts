@@ -233,15 +233,28 @@ export class Orchestrator {
     if (parent.status === 'running' && step.forEach) {
       const inst = await state.instances(step.name);
       for (const i of inst) if (i.status === 'waiting') await this.resolveWait(state, i, step.phase === 'main' ? stopping : undefined, now, out);
+      const fe = step.forEach;
+      const failedOf = (list: StepRecord[]) => list.filter((x) => x.status === 'failed' || x.status === 'cancelled');
+      // Blast radius: a canary batch must succeed before the rest; too many failures halt the fan-out.
+      const canary = inst.slice(0, Math.min(fe.canary, inst.length));
+      const canaryFinished = canary.every((x) => isTerminalStep(x.status));
+      const canaryFailed = canaryFinished && failedOf(canary).length > 0;
+      const finished = inst.filter((x) => isTerminalStep(x.status) && x.status !== 'skipped');
+      const failurePercent = finished.length === 0 ? 0 : (100 * failedOf(finished).length) / finished.length;
+      const halted = fe.maxFailurePercent < 100 && finished.length > 0 && failurePercent > fe.maxFailurePercent;
       for (const i of inst) {
         if (i.status !== 'pending') continue;
         if (stopping && step.phase === 'main') await this.setStep(state, i, 'cancelled', out, { reason: stopping === 'cancelled' ? 'run cancelled before the instance started' : 'run timed out before the instance started' });
-        else if (step.forEach.failFast && inst.some((x) => x.status === 'failed' || x.status === 'cancelled')) await this.setStep(state, i, 'skipped', out, { reason: 'failFast: an earlier instance failed' });
+        else if (fe.failFast && failedOf(inst).length > 0) await this.setStep(state, i, 'skipped', out, { reason: 'failFast: an earlier instance failed' });
+        else if (canaryFailed) await this.setStep(state, i, 'skipped', out, { reason: `blast radius: the canary batch (${canary.length}) did not all succeed` });
+        else if (halted) await this.setStep(state, i, 'skipped', out, { reason: `blast radius: ${failedOf(finished).length} of ${finished.length} finished instances failed (${failurePercent.toFixed(0)}% > ${fe.maxFailurePercent}%)` });
       }
       let active = inst.filter((i) => i.status === 'queued' || i.status === 'running' || i.status === 'waiting').length;
       for (const i of inst) {
-        if (active >= step.forEach.concurrency) break;
+        if (active >= fe.concurrency) break;
         if (i.status !== 'pending') continue;
+        // Until the canary batch has finished, only canary instances start.
+        if (!canaryFinished && i.idx! >= canary.length) break;
         await this.queueAttempt(state, i, 1, now, out);
         active++;
       }

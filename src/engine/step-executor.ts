@@ -113,6 +113,7 @@ export class StepExecutor {
     }
     if (!claimed) return;
     const { run, row, queuedAt, startedAt } = claimed;
+    if (!(await this.takeLeases(run, row, attempt, task.type))) return;
     this.deps.events.emit('step', { runId, step: name, status: 'running', attempt, at: startedAt, type: task.type, queuedAt });
     const outcome = await this.runAttempt(run, row, attempt);
     await this.record(run, row, attempt, outcome, startedAt);
@@ -192,14 +193,53 @@ export class StepExecutor {
     }
   }
 
-  /** Renders `${{ }}` in the step's `with` and validates the result against the type's input schema. */
-  private async renderInput(run: RunRecord, wf: CompiledWorkflow, step: CompiledStep, row: StepRecord): Promise<unknown> {
+  /**
+   * Takes the step's target leases (after the claim, before anything runs). When another run holds
+   * one, the attempt goes back to the queue and retries shortly; returns false then.
+   */
+  private async takeLeases(run: RunRecord, row: StepRecord, attempt: number, type: string): Promise<boolean> {
+    const wf = await this.deps.workflowOf(run);
+    const step = wf.steps.get(row.base)!;
+    if (!step.def.leases?.length) return true;
+    let targets: string[];
+    try {
+      const context = await this.context(run, wf, step, row);
+      targets = step.def.leases.map((l) => String(renderValue(l, context)));
+    } catch {
+      // The attempt itself will fail on the same expression with a clear error.
+      return true;
+    }
+    const now = this.deps.clock();
+    const holder = { runId: run.id, step: row.name, attempt };
+    const expiresAt = now + (step.timeoutMs ?? this.deps.defaultStepTimeoutMs) + 60_000;
+    const blocked = await this.deps.store.transaction(async (tx) => {
+      const b = await tx.leases.acquire(targets, holder, now, expiresAt);
+      if (!b) return undefined;
+      // Not ours: put the attempt back in the queue; nothing has run.
+      await tx.leases.release(holder);
+      await tx.runs.updateAttempt(run.id, row.name, attempt, { status: 'queued', owner: null, startedAt: null }, ['running']);
+      await tx.runs.updateStep(run.id, row.name, { status: 'queued', nextAttemptAt: now + LEASE_RETRY_MS, reason: `waiting for the lease on ${b.target}, held by run ${b.runId} step ${b.step}` }, ['running']);
+      return b;
+    });
+    if (!blocked) return true;
+    this.deps.events.emit('step', { runId: run.id, step: row.name, status: 'queued', attempt, at: now, reason: `waiting for the lease on ${blocked.target} (run ${blocked.runId})` });
+    await this.deps.dispatcher.dispatch({ kind: 'step', runId: run.id, step: row.name, attempt, type }, { delayMs: LEASE_RETRY_MS });
+    return false;
+  }
+
+  /** The variables the step's expressions see: params, the steps it reads, item, run. */
+  private async context(run: RunRecord, wf: CompiledWorkflow, step: CompiledStep, row: StepRecord): Promise<Record<string, unknown>> {
     const rows: StepRecord[] = [];
     for (const n of step.reads) rows.push(...(await this.deps.store.runs.getStepsByBase(run.id, [n])));
     const extra: { item?: unknown; runStatus?: string } = {};
     if (row.idx !== null) extra.item = row.item;
     if (step.phase === 'finally') extra.runStatus = (await runOutcome(this.deps.store, run, wf, this.deps.clock())).status;
-    const context = expressionContext(run, stepViews(rows), extra);
+    return expressionContext(run, stepViews(rows), extra);
+  }
+
+  /** Renders `${{ }}` in the step's `with` and validates the result against the type's input schema. */
+  private async renderInput(run: RunRecord, wf: CompiledWorkflow, step: CompiledStep, row: StepRecord): Promise<unknown> {
+    const context = await this.context(run, wf, step, row);
     let rendered = renderValue(step.def.with, context);
     const override = run.overrides[row.base];
     if (override && rendered !== null && typeof rendered === 'object') rendered = { ...(rendered as Record<string, unknown>), ...override };
@@ -228,6 +268,7 @@ export class StepExecutor {
     if (o.status === 'waiting') {
       await store.transaction(async (tx) => {
         if (!(await tx.runs.updateAttempt(run.id, row.name, attempt, { status: 'waiting' }, ['running']))) return;
+        await tx.leases.release({ runId: run.id, step: row.name, attempt });
         if (o.findings.length > 0) await tx.findings.insert(o.findings);
         await tx.runs.updateStep(run.id, row.name, { status: 'waiting', wait: o.wait! }, ['running']);
       });
@@ -241,6 +282,7 @@ export class StepExecutor {
       // If recovery declared this attempt interrupted meanwhile, its result is no longer ours to record.
       const mine = await tx.runs.updateAttempt(run.id, row.name, attempt, { status: o.status, finishedAt: now, error: o.error, outputs: o.outputs, exitCode }, ['running']);
       if (!mine) return;
+      await tx.leases.release({ runId: run.id, step: row.name, attempt });
       if (o.findings.length > 0) await tx.findings.insert(o.findings);
       // A parent row ending releases its dependents (forEach instances are counted by their parent).
       const release = () => (row.idx === null ? tx.runs.decrementPendingNeeds(run.id, step.dependents) : Promise.resolve());
@@ -335,6 +377,9 @@ function coerceScalarsToStrings(value: unknown, issues: readonly { code: string;
   }
   return out;
 }
+
+/** How soon a step blocked by another run's lease tries again. */
+const LEASE_RETRY_MS = 2000;
 
 function formatMs(ms: number): string {
   return ms >= 1000 ? `${(ms / 1000).toFixed(ms % 1000 === 0 ? 0 : 1)}s` : `${ms}ms`;

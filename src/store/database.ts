@@ -19,6 +19,7 @@ export interface Database extends ServerTables {
   approvals: ApprovalsTable;
   workers: WorkersTable;
   schedule_firings: ScheduleFiringsTable;
+  leases: LeasesTable;
   /** The API's schedules plus the scheduler's policy columns (migration 0005). */
   schedules: ServerTables['schedules'] & SchedulerColumns;
 }
@@ -275,4 +276,13 @@ export interface ScheduleFiringsTable {
   run_id: string | null;
   /** fired | skipped-misfire | skipped-overlap | failed */
   outcome: string;
+}
+
+export interface LeasesTable {
+  target: string;
+  run_id: string;
+  step: string;
+  attempt: number;
+  acquired_at: number;
+  expires_at: number;
 }

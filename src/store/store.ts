@@ -23,6 +23,7 @@ import { InspectionRepository } from './inspections-repository.js';
 import { ReportQueryRepository } from './report-queries-repository.js';
 import { WorkerRepository } from './workers-repository.js';
 import { ScheduleFiringRepository } from './schedule-firings-repository.js';
+import { LeaseRepository } from './leases-repository.js';
 import { PatrolError } from '../errors/index.js';
 
 /**
@@ -52,6 +53,7 @@ export class Store {
   readonly reportQueries: ReportQueryRepository;
   readonly workers: WorkerRepository;
   readonly firings: ScheduleFiringRepository;
+  readonly leases: LeaseRepository;
 
   constructor(
     readonly db: Kysely<Database>,
@@ -79,6 +81,7 @@ export class Store {
     this.reportQueries = new ReportQueryRepository(db);
     this.workers = new WorkerRepository(db);
     this.firings = new ScheduleFiringRepository(db);
+    this.leases = new LeaseRepository(db);
   }
 
   /** Runs `fn` in one transaction (BEGIN IMMEDIATE on SQLite, so writers never deadlock). */

@@ -28,7 +28,7 @@ export interface CompiledStep {
   retry: RetryPolicy;
   continueOnError: boolean;
   when?: CompiledExpression;
-  forEach?: { items: unknown; concurrency: number; failFast: boolean };
+  forEach?: { items: unknown; concurrency: number; failFast: boolean; canary: number; maxFailurePercent: number };
   /** Steps whose status or outputs this step's expressions read (their outputs are loaded for it). */
   reads: string[];
 }
@@ -65,7 +65,7 @@ export function compileWorkflow(def: WorkflowDefinition, registry: StepTypeRegis
     if (s.when) compiled.when = compileExpression(isWholeTemplate(s.when) ? s.when.trim().slice(3, -2).trim() : s.when);
     if (s.forEach !== undefined) {
       const fe = typeof s.forEach === 'object' && !Array.isArray(s.forEach) ? s.forEach : { items: s.forEach };
-      compiled.forEach = { items: fe.items, concurrency: fe.concurrency ?? DEFAULT_FOREACH_CONCURRENCY, failFast: fe.failFast ?? false };
+      compiled.forEach = { items: fe.items, concurrency: fe.concurrency ?? DEFAULT_FOREACH_CONCURRENCY, failFast: fe.failFast ?? false, canary: fe.canary ?? 0, maxFailurePercent: fe.maxFailurePercent ?? 100 };
     }
     steps.set(s.name, compiled);
   };
@@ -104,6 +104,7 @@ function readsOf(s: StepDefinition): string[] {
   if (s.when) exprs.push(compileExpression(isWholeTemplate(s.when) ? s.when.trim().slice(3, -2).trim() : s.when));
   visitStrings(s.with, (text) => exprs.push(...templateExpressions(text)));
   if (s.forEach !== undefined) visitStrings(s.forEach, (text) => exprs.push(...templateExpressions(text)));
+  if (s.leases) for (const l of s.leases) exprs.push(...templateExpressions(l));
   const names = new Set<string>();
   for (const e of exprs) for (const r of e.references) if (r[0] === 'steps' && r[1]) names.add(r[1]);
   return [...names];

@@ -188,6 +188,9 @@ export function validateWorkflowValue(value: unknown, registry: StepTypeRegistry
     visitStrings(s.with, (text, p) => {
       for (const e of compileTemplates(text, [...path, 'with', ...p])) checkExpr(e, { step: s, phase, allowItem: s.forEach !== undefined, path: [...path, 'with', ...p] });
     });
+    s.leases?.forEach((lease, i) => {
+      for (const e of compileTemplates(lease, [...path, 'leases', i])) checkExpr(e, { step: s, phase, allowItem: s.forEach !== undefined, path: [...path, 'leases', i] });
+    });
     if (s.forEach !== undefined) {
       const items = typeof s.forEach === 'object' && !Array.isArray(s.forEach) ? s.forEach.items : s.forEach;
       const itemsPath = typeof s.forEach === 'object' && !Array.isArray(s.forEach) ? [...path, 'forEach', 'items'] : [...path, 'forEach'];

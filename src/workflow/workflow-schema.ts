@@ -63,6 +63,16 @@ export const forEachSchema = z.union([
       concurrency: z.number().int().min(1).max(1000).optional(),
       /** Stop starting new instances after the first failure. @defaultValue false */
       failFast: z.boolean().optional(),
+      /**
+       * Blast radius: run this many instances first, alone; the rest start only if all of them
+       * succeeded. @defaultValue 0 (no canary)
+       */
+      canary: z.number().int().min(0).optional(),
+      /**
+       * Blast radius: stop starting instances once more than this percentage of the finished ones
+       * failed (the rest are skipped). @defaultValue 100 (never halt)
+       */
+      maxFailurePercent: z.number().min(0).max(100).optional(),
     })
     .strict(),
 ]);
@@ -79,6 +89,12 @@ export const stepSchema = z
     timeout: durationSchema.optional(),
     continueOnError: z.boolean().default(false),
     forEach: forEachSchema.optional(),
+    /**
+     * Targets this step changes ("host:web-1", "namespace:prod", "db:orders"; templates allowed).
+     * A lease per target is shared by all workflows and servers: the step waits while another run
+     * holds one of them.
+     */
+    leases: z.array(z.string().min(1)).optional(),
   })
   .strict();
 

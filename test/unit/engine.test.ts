@@ -279,3 +279,53 @@ test('concurrency: cancel-older stops the running run and starts the new one', a
   await h.engine.cancel(fresh.id);
   await h.engine.waitFor(fresh.id, { timeoutMs: 10000 });
 });
+
+test('leases: two runs changing the same target never overlap; different targets run in parallel', async () => {
+  const text = wf(`
+    - name: change
+      type: shell
+      leases: ["host:\${{ params.host }}"]
+      with: { command: [sh, -c, 'date +%s%N; sleep 0.4; date +%s%N'] }`, '  params:\n    - { name: host, type: string }');
+  const a = await h.engine.trigger(h.workflow(text), { params: { host: 'web-1' } });
+  const b = await h.engine.trigger(h.workflow(text), { params: { host: 'web-1' } });
+  const c = await h.engine.trigger(h.workflow(text), { params: { host: 'web-2' } });
+  const runs = await Promise.all([a, b, c].map((r) => h.engine.waitFor(r.id, { timeoutMs: 20000 })));
+  expect(runs.map((r) => r.status)).toEqual(['succeeded', 'succeeded', 'succeeded']);
+  const span = async (id: string) => {
+    const out = (await h.engine.detail(id)).steps[0]!.outputs!.stdout as string;
+    const [s, e] = out.trim().split('\n').map((x) => Number(BigInt(x) / 1_000_000n));
+    return [s!, e!] as const;
+  };
+  const [sa, sb, sc] = await Promise.all([span(a.id), span(b.id), span(c.id)]);
+  // Same host: one after the other. Other host: overlaps with at least one of them.
+  expect(sb[0] >= sa[1] || sa[0] >= sb[1]).toBe(true);
+  expect(sc[0] < Math.max(sa[1], sb[1]) && sc[1] > Math.min(sa[0], sb[0])).toBe(true);
+  expect(await h.store.leases.list()).toEqual([]);
+});
+
+test('blast radius: a failed canary stops the fan-out; too many failures halt it', async () => {
+  const canary = await runToEnd(
+    wf(`
+    - name: each
+      type: noop
+      forEach: { items: [bad, ok, ok, ok], concurrency: 4, canary: 1 }
+      with: { fail: "\${{ item == 'bad' ? 'canary broke' : '' }}" }`),
+  );
+  expect(canary.run.status).toBe('failed');
+  expect(canary.steps['each[0]']!.status).toBe('failed');
+  for (const i of [1, 2, 3]) {
+    expect(canary.steps[`each[${i}]`]!.status).toBe('skipped');
+    expect(canary.steps[`each[${i}]`]!.reason).toContain('canary');
+  }
+  const halt = await runToEnd(
+    wf(`
+    - name: each
+      type: noop
+      forEach: { items: [ok, bad, bad, ok, ok, ok, ok, ok, ok, ok], concurrency: 1, maxFailurePercent: 30 }
+      with: { fail: "\${{ item == 'bad' ? 'broke' : '' }}" }`),
+  );
+  const statuses = Array.from({ length: 10 }, (_, i) => halt.steps[`each[${i}]`]!.status);
+  // After each[1] fails, 1 of 2 finished failed (50% > 30%): everything after is skipped.
+  expect(statuses).toEqual(['succeeded', 'failed', ...Array(8).fill('skipped')]);
+  expect(halt.steps['each[2]']!.reason).toContain('blast radius');
+});

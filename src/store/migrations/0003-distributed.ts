@@ -28,6 +28,18 @@ export const distributedMigration: PatrolMigration = {
     await db.schema.createIndex('workers_heartbeat_idx').on('workers').columns(['heartbeat_at']).execute();
 
     await db.schema
+      .createTable('leases')
+      // "host:web-1", "namespace:prod", "db:orders": one holder at a time across all runs and servers.
+      .addColumn('target', 'text', (c) => c.primaryKey())
+      .addColumn('run_id', 'text', (c) => c.notNull())
+      .addColumn('step', 'text', (c) => c.notNull())
+      .addColumn('attempt', 'integer', (c) => c.notNull())
+      .addColumn('acquired_at', ms, (c) => c.notNull())
+      .addColumn('expires_at', ms, (c) => c.notNull())
+      .execute();
+    await db.schema.createIndex('leases_holder_idx').on('leases').columns(['run_id', 'step', 'attempt']).execute();
+
+    await db.schema
       .createTable('schedule_firings')
       .addColumn('schedule_id', 'text', (c) => c.notNull())
       .addColumn('due_at', ms, (c) => c.notNull())
