@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, openSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { execa, type ResultPromise } from 'execa';
@@ -28,8 +28,7 @@ const workers: { proc: ResultPromise; log: string }[] = [];
 
 function startWorker(i: number) {
   const log = join(dir, `worker-${i}-${workers.length}.log`);
-  const fd = openSync(log, 'a');
-  const proc = execa('node', [join(REPO, 'bin/patrol.js'), 'worker', '--concurrency', '2'], { env: { ...env, PATROL_HOME: join(dir, `w${i}`) }, stdout: fd, stderr: fd, reject: false });
+  const proc = execa('node', [join(REPO, 'bin/patrol.js'), 'worker', '--concurrency', '2'], { env: { ...env, PATROL_HOME: join(dir, `w${i}`) }, stdout: { file: log }, stderr: { file: `${log}.err` }, reject: false });
   workers.push({ proc, log });
   return workers[workers.length - 1]!;
 }
@@ -39,7 +38,7 @@ async function until<T>(what: string, f: () => Promise<T | undefined | false>, m
   for (;;) {
     const v = await f();
     if (v) return v;
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}\n${workers.map((w) => readFileSync(w.log, 'utf8').slice(-1500)).join('\n---\n')}`);
+    if (Date.now() > end) throw new Error(`timed out waiting for ${what}\n${workers.map((w) => [w.log, `${w.log}.err`].filter(existsSync).map((f) => readFileSync(f, 'utf8').slice(-1500)).join('\n')).join('\n---\n')}`);
     await new Promise((r) => setTimeout(r, 100));
   }
 }
