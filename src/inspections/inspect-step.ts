@@ -1,5 +1,7 @@
 import { z } from 'zod';
-import { defineStepType, type StepType } from '../steps/step-type.js';
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { defineStepType, type StepContext, type StepType } from '../steps/step-type.js';
 import { ansibleStepInputSchema, type AnsibleStepInput } from '../ansible/ansible-step-input.js';
 import type { AnsibleStepOutput } from '../ansible/ansible-step-output.js';
 import { listInventoryHosts, type InventoryHost } from '../ansible/inventory-hosts.js';
@@ -29,6 +31,12 @@ export interface InspectStepDeps {
 }
 
 const noHistory: FindingHistory = { values: async () => [], last: async () => undefined };
+
+/** The step's context with another (created) work directory. */
+function withWorkDir(ctx: StepContext, dir: string): StepContext {
+  mkdirSync(dir, { recursive: true, mode: 0o700 });
+  return Object.create(ctx, { workDir: { value: dir, enumerable: true } }) as StepContext;
+}
 
 const inputSchema = z
   .object({
@@ -84,6 +92,7 @@ export function createInspectStepType(deps: InspectStepDeps) {
       let hostsCache: Promise<InventoryHost[]> | undefined;
       const inventoryHosts = () => (hostsCache ??= inventory.length === 0 ? Promise.resolve([]) : listInventoryHosts(inventory, { ...(input.limit ? { limit: input.limit } : {}), signal: ctx.signal }));
       const coll = config.spec.collection;
+      let ansibleRuns = 0;
       const runPlaybook: CollectRequest['runPlaybook'] = async (req) => {
         const hosts = await inventoryHosts();
         // A collector's own host list (e.g. one pseudo-host per database) sizes its forks itself.
@@ -107,7 +116,11 @@ export function createInspectStepType(deps: InspectStepDeps) {
         const parts = await Promise.all(
           limits.map(async (limit) => {
             const parsed = ansibleStepInputSchema.parse({ ...base, ...(limit ? { limit } : {}), ...(slices > 1 ? { forks: Math.max(1, Math.ceil(forks / slices)) } : {}) });
-            return deps.ansible.run(ctx, parsed);
+            // Each ansible-playbook run gets a work directory of its own (extra vars, ansible.cfg,
+            // SSH control sockets): runs at the same time (slices, a collector's parallel runs)
+            // must not overwrite each other's files or close each other's SSH masters.
+            const n = ansibleRuns++;
+            return deps.ansible.run(n === 0 ? ctx : withWorkDir(ctx, join(ctx.workDir, `ansible-run-${n}`)), parsed);
           }),
         );
         return mergeAnsibleOutputs(parts);
