@@ -26,8 +26,21 @@ export type AnsibleHostEntry = z.infer<typeof ansibleHostEntrySchema>;
 
 const configValue = z.union([z.string(), z.number(), z.boolean()]);
 
+/**
+ * Optional text fields a workflow fills from params: "" means "not given" (a param always has a
+ * value, so `credential: "${{ params.credential }}"` with an empty default means no credential).
+ */
+const OPTIONAL_TEXT = ['inventory', 'limit', 'tags', 'skipTags', 'becomeUser', 'becomeMethod', 'credential', 'becomeCredential', 'vaultCredential', 'knownHostsFile'];
+
+function dropEmpty(v: unknown): unknown {
+  if (v === null || typeof v !== 'object' || Array.isArray(v)) return v;
+  const out = { ...(v as Record<string, unknown>) };
+  for (const k of OPTIONAL_TEXT) if (out[k] === '' || (Array.isArray(out[k]) && (out[k] as unknown[]).length === 0)) delete out[k];
+  return out;
+}
+
 /** Input of the `ansible` step type. docs/ansible-step.md documents every field with examples. */
-export const ansibleStepInputSchema = z
+export const ansibleStepInputSchema = z.preprocess(dropEmpty, z
   .object({
     /** Playbook path: absolute, or relative to the working directory, then to Patrol's playbooks/. */
     playbook: name,
@@ -74,7 +87,7 @@ export const ansibleStepInputSchema = z
     captureLimit: z.number().int().min(0).max(10 * 1024 * 1024).optional(),
   })
   .strict()
-  .refine((i) => i.inventory !== undefined || i.hosts !== undefined, { message: 'give inventory (a file, directory or "host1,host2,") or hosts (a list)', path: ['inventory'] });
+  .refine((i) => i.inventory !== undefined || i.hosts !== undefined, { message: 'give inventory (a file, directory or "host1,host2,") or hosts (a list)', path: ['inventory'] }));
 
 export type AnsibleStepInput = z.infer<typeof ansibleStepInputSchema>;
 

@@ -17,6 +17,7 @@ import { writeCredentialFiles } from './credential-files.js';
 import { closeControlMasters } from './ssh-control-masters.js';
 import { ansibleErrorText, judgeAnsibleRun } from './judge-ansible-run.js';
 import { playbookFindings } from './playbook-findings.js';
+import { materializeInventories, type InventoryResolver } from '../inventories/stored-inventory.js';
 
 export interface AnsibleStepTypeOptions {
   /** Patrol's Ansible plugins (paths.ansiblePlugins); the event callback is in its callback/ folder. */
@@ -29,6 +30,8 @@ export interface AnsibleStepTypeOptions {
   knownHostsFile?: string;
   /** Resolves relative paths in the input. @defaultValue process.cwd() */
   cwd?: string;
+  /** Writes `store:NAME` inventories (stored in Patrol) into the work directory; without it they fail clearly. */
+  inventories?: InventoryResolver;
 }
 
 const INSTALL_ANSIBLE = 'apt-get install -y ansible';
@@ -64,7 +67,8 @@ export function createAnsibleStepType(opts: AnsibleStepTypeOptions) {
 
 async function runAnsible(ctx: StepContext, input: AnsibleStepInput, o: AnsibleStepTypeOptions & { program: string; baseCwd: string }): Promise<AnsibleStepOutput> {
   const playbook = resolvePlaybook(input.playbook, o.baseCwd, o.playbooksDir);
-  const inventories = resolveInventories(input.inventory, o.baseCwd);
+  const listed = input.inventory === undefined ? undefined : await materializeInventories(Array.isArray(input.inventory) ? input.inventory : [input.inventory], o.inventories, { namespace: ctx.run.namespace, dir: ctx.workDir, log: (m) => ctx.log.info(m) });
+  const inventories = resolveInventories(listed, o.baseCwd);
   await requireProgram(o.program);
   const callbackDir = join(o.pluginsDir, 'callback');
   // Without it Ansible would run blind (it only warns), and every result would be lost.

@@ -5,6 +5,7 @@ import { EXIT } from './exit-codes.js';
 import { ProgressRenderer } from './progress-renderer.js';
 import { runJson } from './run-json.js';
 import { paint, printJson, statusText, useColor, elapsed } from './output.js';
+import { cliAudit } from './cli-audit.js';
 
 export interface DriveOptions {
   json: boolean;
@@ -23,6 +24,7 @@ export async function driveRun(rt: Runtime, start: (onCreated: NonNullable<Trigg
   const stream = process.stderr;
   let renderer: ProgressRenderer | undefined;
   const run = await start((created, wf) => {
+    void cliAudit(rt.store, { action: created.retryOf ? 'runs.retry' : 'runs.trigger', resourceType: 'run', resourceId: created.id, namespace: created.namespace, details: { workflow: created.workflow, trigger: created.trigger, ...(created.retryOf ? { retryOf: created.retryOf } : {}) } });
     if (opts.quiet) return;
     renderer = new ProgressRenderer(rt.engine.events, created.id, { stream, tty: Boolean(stream.isTTY), color: useColor(stream), order: [...wf.mainOrder, ...wf.finallyOrder] });
     if (!opts.json) stream.write(`${paint('run', 'bold', useColor(stream))} ${created.id}  ${created.workflow}${created.reason ? `  (${created.reason})` : ''}\n`);
@@ -55,7 +57,7 @@ export async function driveRun(rt: Runtime, start: (onCreated: NonNullable<Trigg
   return final.status === 'succeeded' ? EXIT.ok : EXIT.failed;
 }
 
-function printSummary(run: RunRecord, stream: NodeJS.WriteStream): void {
+export function printSummary(run: RunRecord, stream: NodeJS.WriteStream): void {
   const color = useColor(stream);
   stream.write(`${statusText(run.status, color)} in ${elapsed(run.startedAt ?? run.createdAt, run.finishedAt)}${run.reason ? `: ${run.reason}` : ''}\n`);
   stream.write(`details: patrol runs show ${run.id}   logs: patrol logs ${run.id}\n`);

@@ -16,6 +16,7 @@ import { registerAlerts } from './commands/alerts.js';
 import { registerSilence } from './commands/silence.js';
 import { registerApprovals } from './commands/approvals.js';
 import { registerWorker } from './commands/worker.js';
+import { registerRemediate } from './commands/remediate.js';
 import { registerServe } from './commands/serve.js';
 import { registerUsers } from './commands/users.js';
 import { EXIT } from './exit-codes.js';
@@ -48,6 +49,7 @@ registerAlerts(program);
 registerSilence(program);
 registerApprovals(program);
 registerWorker(program);
+registerRemediate(program);
 registerServe(program);
 registerUsers(program);
 

@@ -22,6 +22,7 @@ import { backoffDelay, shouldRetry } from './retry-policy.js';
 import { createStepContext } from './step-context.js';
 import { baseName } from './orchestrator.js';
 import { SuspendSignal } from './wait-resolver.js';
+import { setLongTimeout, type LongTimeout } from '../util/long-timeout.js';
 import type { StepWait } from '../store/records.js';
 
 export interface StepExecutorDeps {
@@ -129,11 +130,11 @@ export class StepExecutor {
     const logger = this.deps.logger.child({ runId: run.id, step: row.name, attempt });
     const controller = new AbortController();
     this.register(run.id, row.name, controller, step.phase);
-    const timers: NodeJS.Timeout[] = [];
+    const timers: LongTimeout[] = [];
     const stepTimeout = step.timeoutMs ?? this.deps.defaultStepTimeoutMs;
-    timers.push(setTimeout(() => controller.abort(new StopSignal({ kind: 'step-timeout', ms: stepTimeout })), stepTimeout));
+    timers.push(setLongTimeout(() => controller.abort(new StopSignal({ kind: 'step-timeout', ms: stepTimeout })), stepTimeout));
     if (step.phase === 'main' && run.deadlineAt !== null) {
-      timers.push(setTimeout(() => controller.abort(new StopSignal({ kind: 'run-timeout' })), Math.max(0, run.deadlineAt - this.deps.clock())));
+      timers.push(setLongTimeout(() => controller.abort(new StopSignal({ kind: 'run-timeout' })), Math.max(0, run.deadlineAt - this.deps.clock())));
     }
     if (run.cancelRequestedAt !== null && step.phase === 'main') controller.abort(new StopSignal({ kind: 'cancelled' }));
     const workDir = join(this.deps.workRoot, run.id, `${row.name.replace(/[^A-Za-z0-9_-]/g, '_')}-${attempt}`);
@@ -186,7 +187,7 @@ export class StepExecutor {
       log.write('error', `${status}: ${error.message}`);
       return { status, outputs, error, findings };
     } finally {
-      for (const t of timers) clearTimeout(t);
+      for (const t of timers) t.clear();
       this.unregister(run.id, row.name);
       log.end();
       if (!this.deps.keepWorkDirs && usedWorkDir()) await rm(workDir, { recursive: true, force: true }).catch(() => undefined);

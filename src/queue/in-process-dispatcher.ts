@@ -1,4 +1,5 @@
 import type { DispatchOptions, Dispatcher, EngineTask, TaskHandler } from './dispatcher.js';
+import { setLongTimeout, type LongTimeout } from '../util/long-timeout.js';
 
 export interface InProcessDispatcherOptions {
   /** Step attempts running at once in this process. @defaultValue 16 */
@@ -14,7 +15,7 @@ export class InProcessDispatcher implements Dispatcher {
   private head = 0;
   private running = 0;
   private handler: TaskHandler | undefined;
-  private readonly timers = new Set<NodeJS.Timeout>();
+  private readonly timers = new Set<LongTimeout>();
   private readonly inFlight = new Set<Promise<void>>();
   private closed = false;
   readonly concurrency: number;
@@ -26,7 +27,7 @@ export class InProcessDispatcher implements Dispatcher {
   async dispatch(task: EngineTask, opts: DispatchOptions = {}): Promise<void> {
     if (this.closed) return;
     if (opts.delayMs && opts.delayMs > 0) {
-      const t = setTimeout(() => {
+      const t = setLongTimeout(() => {
         this.timers.delete(t);
         this.enqueue(task);
       }, opts.delayMs);
@@ -47,7 +48,7 @@ export class InProcessDispatcher implements Dispatcher {
 
   async close(): Promise<void> {
     this.closed = true;
-    for (const t of this.timers) clearTimeout(t);
+    for (const t of this.timers) t.clear();
     this.timers.clear();
     await Promise.allSettled([...this.inFlight]);
   }

@@ -8,6 +8,12 @@ export class AlertRepository {
 
   /** Inserts or replaces alerts (their whole state; callers read, change and write back). */
   async upsert(alerts: readonly AlertRecord[]): Promise<void> {
+    // One transaction for many rows (SQLite commits each statement otherwise); callers inside a
+    // transaction already have one.
+    if (alerts.length > 1 && !this.db.isTransaction) {
+      await this.db.transaction().execute((trx) => new AlertRepository(trx).upsert(alerts));
+      return;
+    }
     for (const a of alerts) {
       const row = toRow(a);
       const { fingerprint: _fp, ...update } = row;

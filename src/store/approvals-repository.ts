@@ -60,12 +60,13 @@ export class ApprovalRepository {
     return r ? toApproval(r) : undefined;
   }
 
-  async list(filter: { status?: ApprovalStatus[]; runId?: string; namespace?: string; limit?: number; before?: string } = {}): Promise<Page<ApprovalRecord>> {
+  async list(filter: { status?: ApprovalStatus[]; runId?: string; namespace?: string; namespaces?: readonly string[]; limit?: number; before?: string } = {}): Promise<Page<ApprovalRecord>> {
     const limit = Math.min(Math.max(filter.limit ?? 50, 1), 500);
     let q = this.db.selectFrom('approvals').selectAll().orderBy('id', 'desc').limit(limit + 1);
     if (filter.status?.length) q = q.where('status', 'in', filter.status);
     if (filter.runId) q = q.where('run_id', '=', filter.runId);
     if (filter.namespace) q = q.where('namespace', '=', filter.namespace);
+    if (filter.namespaces) q = q.where('namespace', 'in', filter.namespaces.length ? [...filter.namespaces] : ['\u0000']);
     if (filter.before) q = q.where('id', '<', filter.before);
     const rows = await q.execute();
     const items = rows.slice(0, limit).map(toApproval);

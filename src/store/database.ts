@@ -20,6 +20,7 @@ export interface Database extends ServerTables {
   workers: WorkersTable;
   schedule_firings: ScheduleFiringsTable;
   leases: LeasesTable;
+  remediations: RemediationsTable;
   /** The API's schedules plus the scheduler's policy columns (migration 0005). */
   schedules: ServerTables['schedules'] & SchedulerColumns;
 }
@@ -285,4 +286,17 @@ export interface LeasesTable {
   attempt: number;
   acquired_at: number;
   expires_at: number;
+}
+
+export interface RemediationsTable {
+  run_id: string;
+  finding_id: string;
+  fingerprint: string;
+  check_id: string;
+  target: string;
+  workflow: string;
+  /** 1 when started by an auto-remediation rule. */
+  automatic: number;
+  started_by: string | null;
+  started_at: number;
 }

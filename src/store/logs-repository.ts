@@ -33,6 +33,17 @@ export class LogRepository {
     }
   }
 
+  /**
+   * Where to start reading to get only the last `n` lines (tail mode): the id just before them,
+   * or undefined when there are fewer than `n` lines.
+   */
+  async tailStart(runId: string, n: number, step?: string): Promise<number | undefined> {
+    let q = this.db.selectFrom('step_logs').select('id').where('run_id', '=', runId);
+    if (step) q = q.where('step', '=', step);
+    const row = await q.orderBy('id', 'desc').limit(1).offset(n).executeTakeFirst();
+    return row ? Number(row.id) : undefined;
+  }
+
   async read(q: LogQuery): Promise<Page<LogRecord>> {
     const limit = Math.min(Math.max(q.limit ?? 1000, 1), 10_000);
     let query = this.db

@@ -20,7 +20,8 @@ export class SilenceRepository {
 
   /** Ids starting with a prefix (as typed on the command line). */
   async resolveId(prefix: string): Promise<string[]> {
-    const rows = await this.db.selectFrom('silences').select('id').where('id', '>=', prefix).where('id', '<', `${prefix}\uffff`).limit(2).execute();
+    // Ids are [0-9a-z]: LIKE works the same in SQLite and PostgreSQL (a range with \uffff does not under every collation).
+    const rows = await this.db.selectFrom('silences').select('id').where('id', 'like', `${prefix.replace(/[^0-9a-z]/g, '')}%`).limit(2).execute();
     return rows.map((r) => r.id);
   }
 

@@ -24,6 +24,7 @@ import { ReportQueryRepository } from './report-queries-repository.js';
 import { WorkerRepository } from './workers-repository.js';
 import { ScheduleFiringRepository } from './schedule-firings-repository.js';
 import { LeaseRepository } from './leases-repository.js';
+import { RemediationRepository } from './remediations-repository.js';
 import { PatrolError } from '../errors/index.js';
 
 /**
@@ -54,6 +55,7 @@ export class Store {
   readonly workers: WorkerRepository;
   readonly firings: ScheduleFiringRepository;
   readonly leases: LeaseRepository;
+  readonly remediations: RemediationRepository;
 
   constructor(
     readonly db: Kysely<Database>,
@@ -82,6 +84,7 @@ export class Store {
     this.workers = new WorkerRepository(db);
     this.firings = new ScheduleFiringRepository(db);
     this.leases = new LeaseRepository(db);
+    this.remediations = new RemediationRepository(db);
   }
 
   /** Runs `fn` in one transaction (BEGIN IMMEDIATE on SQLite, so writers never deadlock). */

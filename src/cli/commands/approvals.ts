@@ -6,6 +6,9 @@ import { silentLogger } from '../../logging/logger.js';
 import { ApprovalService } from '../../approvals/approval-service.js';
 import { APPROVAL_STATUSES, type ApprovalStatus } from '../../store/approvals-repository.js';
 import { InputError } from '../../errors/index.js';
+import { clientFromEnv } from '../../api-client/api-client.js';
+import { remoteApprovalShow, remoteApprovalsList, remoteDecide } from '../remote/remote-commands.js';
+import { cliAudit } from '../cli-audit.js';
 
 /** In the embedded mode the local user is the administrator (the server checks roles). */
 const localActor = () => ({ name: process.env.USER || 'local', roles: ['admin'] });
@@ -20,6 +23,8 @@ export function registerApprovals(program: Command): void {
       action(async (opts: { status: string; json?: boolean }) => {
         const statuses = opts.status.split(',');
         for (const s of statuses) if (!(APPROVAL_STATUSES as readonly string[]).includes(s)) throw new InputError(`--status ${s}: use ${APPROVAL_STATUSES.join(', ')}`);
+        const client = clientFromEnv();
+        if (client) return remoteApprovalsList(client, statuses, opts.json ?? false);
         const rt = await openRuntime({ logger: silentLogger() });
         try {
           const page = await rt.store.approvals.list({ status: statuses as ApprovalStatus[] });
@@ -36,6 +41,8 @@ export function registerApprovals(program: Command): void {
     .option('--json', 'JSON output')
     .action(
       action(async (id: string, opts: { json?: boolean }) => {
+        const client = clientFromEnv();
+        if (client) return remoteApprovalShow(client, id, opts.json ?? false);
         const rt = await openRuntime({ logger: silentLogger() });
         try {
           const a = await rt.store.approvals.get(id);
@@ -57,9 +64,12 @@ export function registerApprovals(program: Command): void {
       .option('-m, --comment <text>', decision === 'reject' ? 'why (required)' : 'a comment')
       .action(
         action(async (id: string, opts: { comment?: string }) => {
+          const client = clientFromEnv();
+          if (client) return remoteDecide(client, id, decision, opts.comment);
           const rt = await openRuntime({ logger: silentLogger() });
           try {
             const a = await new ApprovalService(rt.store).decide(id, decision, localActor(), opts.comment);
+            await cliAudit(rt.store, { action: `approvals.${decision}`, resourceType: 'approval', resourceId: a.id, namespace: a.namespace, details: { run: a.runId, step: a.step, comment: a.comment } });
             process.stdout.write(`approval ${a.id} ${a.status} by ${a.decidedBy}; run ${a.runId} continues${a.status === 'rejected' ? ' to its failure handling' : ''}\n`);
           } finally {
             await rt.close();

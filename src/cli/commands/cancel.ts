@@ -6,6 +6,9 @@ import { EXIT } from '../exit-codes.js';
 import { openRuntime } from '../../runtime/open-runtime.js';
 import { silentLogger } from '../../logging/logger.js';
 import { isTerminalRun } from '../../engine/run-states.js';
+import { clientFromEnv } from '../../api-client/api-client.js';
+import { remoteCancel } from '../remote/remote-commands.js';
+import { cliAudit } from '../cli-audit.js';
 
 export function registerCancel(program: Command): void {
   program
@@ -16,10 +19,13 @@ export function registerCancel(program: Command): void {
     .option('--no-wait', 'return once the cancel is recorded')
     .action(
       action(async (idArg: string, opts: { reason: string; wait: boolean }) => {
+        const client = clientFromEnv();
+        if (client) return remoteCancel(client, idArg, opts);
         const rt = await openRuntime({ logger: silentLogger() });
         try {
           const id = await resolveRunId(rt.store, idArg);
-          await rt.engine.cancel(id, opts.reason);
+          const cancelled = await rt.engine.cancel(id, opts.reason);
+          await cliAudit(rt.store, { action: 'runs.cancel', resourceType: 'run', resourceId: id, namespace: cancelled.namespace, details: { reason: opts.reason } });
           process.stderr.write(`cancel requested for ${id}\n`);
           if (!opts.wait) return EXIT.ok;
           // The process driving the run acts on the request at its next heartbeat.

@@ -10,6 +10,9 @@ import { CREDENTIAL_TYPES } from '../../credentials/credential.js';
 import { CredentialService } from '../../credentials/credential-service.js';
 import { loadSecretKey } from '../../credentials/secret-key.js';
 import { EXIT } from '../exit-codes.js';
+import { clientFromEnv } from '../../api-client/api-client.js';
+import { remoteCredentialsAdd, remoteCredentialsDelete, remoteCredentialsList } from '../remote/remote-commands.js';
+import { cliAudit } from '../cli-audit.js';
 
 /**
  * Field values: `key=value`, `key=@path` (read a file, e.g. a private key), or `key=-` (read from
@@ -52,9 +55,12 @@ export function registerCredentials(program: Command): void {
     .action(
       action(async (name: string, opts: { type: string; field: string[]; description?: string }) => {
         const fields = await readFields(opts.field);
+        const client = clientFromEnv();
+        if (client) return remoteCredentialsAdd(client, name, { type: opts.type, fields, ...(opts.description ? { description: opts.description } : {}) });
         const rt = await openRuntime({ logger: silentLogger() });
         try {
           const meta = await rt.credentials.put({ name, type: opts.type, fields, ...(opts.description ? { description: opts.description } : {}) });
+          await cliAudit(rt.store, { action: 'credentials.write', resourceType: 'credential', resourceId: meta.name, details: { type: meta.type, fieldNames: meta.fieldNames } });
           process.stdout.write(`credential ${meta.name} (${meta.type}) saved with fields ${meta.fieldNames.join(', ')}\n`);
         } finally {
           await rt.close();
@@ -67,6 +73,8 @@ export function registerCredentials(program: Command): void {
     .option('--json', 'JSON output')
     .action(
       action(async (opts: { json?: boolean }) => {
+        const client = clientFromEnv();
+        if (client) return remoteCredentialsList(client, opts.json ?? false);
         const rt = await openRuntime({ logger: silentLogger() });
         try {
           const list = await rt.credentials.list();
@@ -82,9 +90,12 @@ export function registerCredentials(program: Command): void {
     .argument('<name>')
     .action(
       action(async (name: string) => {
+        const client = clientFromEnv();
+        if (client) return remoteCredentialsDelete(client, name);
         const rt = await openRuntime({ logger: silentLogger() });
         try {
           if (!(await rt.credentials.delete(name))) throw new NotFoundError(`credential "${name}" does not exist`);
+          await cliAudit(rt.store, { action: 'credentials.delete', resourceType: 'credential', resourceId: name });
           process.stdout.write(`credential ${name} deleted\n`);
         } finally {
           await rt.close();
@@ -97,10 +108,12 @@ export function registerCredentials(program: Command): void {
     .requiredOption('--new-key-file <file>', 'file with the new 32-byte key, base64 or hex (e.g. `openssl rand -base64 32 > key`)')
     .action(
       action(async (opts: { newKeyFile: string }) => {
+        if (clientFromEnv()) throw new InputError('rotate-key works on the store and the key of the server host: run it there without PATROL_SERVER');
         const newKey = loadSecretKey({ file: opts.newKeyFile });
         const rt = await openRuntime({ logger: silentLogger() });
         try {
           const n = await new CredentialService(rt.store, rt.secretKey).rotate(newKey);
+          await cliAudit(rt.store, { action: 'credentials.rotate-key', resourceType: 'credential', details: { credentials: n, keyId: newKey.id } });
           const usingGenerated = !process.env.PATROL_SECRET_KEY && !process.env.PATROL_SECRET_KEY_FILE;
           if (usingGenerated) await writeFile(rt.paths.secretKey, await readFile(opts.newKeyFile, 'utf8'), { mode: 0o600 });
           process.stdout.write(`${n} credential(s) re-encrypted with key ${newKey.id}${usingGenerated ? ` (stored in ${rt.paths.secretKey})` : '; now set PATROL_SECRET_KEY(_FILE) to the new key'}\n`);

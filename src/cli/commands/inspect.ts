@@ -6,6 +6,7 @@ import { EXIT } from '../exit-codes.js';
 import { printJson } from '../output.js';
 import { inspectionJson, printInspectionSummary } from '../inspection-output.js';
 import { staleRunsHint } from '../stale-runs.js';
+import { printReportOutcome } from '../deliveries-output.js';
 import { openRuntime } from '../../runtime/open-runtime.js';
 import { loadWorkflowFile } from '../../workflow/validate-workflow.js';
 import { silentLogger } from '../../logging/logger.js';
@@ -14,34 +15,41 @@ import { builtinCatalog } from '../../inspections/checks/index.js';
 import { inspectionConfigFor } from '../../inspections/config/load-inspection-config.js';
 import { summarizeInspection } from '../../inspections/inspection-summary.js';
 import { severityRank, type Severity } from '../../findings/finding.js';
+import { clusterCliParams, collect } from '../../kubernetes/cli-options.js';
 
-const WORKFLOWS: Record<string, string> = { host: 'inspect-hosts.yaml', node: 'inspect-cluster-nodes.yaml', app: 'inspect-apps.yaml', db: 'inspect-databases.yaml', all: 'inspect-all.yaml' };
+const WORKFLOWS: Record<string, string> = { host: 'inspect-hosts.yaml', node: 'inspect-cluster-nodes.yaml', app: 'inspect-apps.yaml', db: 'inspect-databases.yaml', cluster: 'inspect-cluster.yaml', all: 'inspect-all.yaml' };
 const FAIL_ON = ['warning', 'critical', 'never'] as const;
 
 export function registerInspect(program: Command): void {
   program
     .command('inspect')
-    .description('inspect hosts, cluster nodes, applications or databases; prints a summary (exit 0 nothing at/above --fail-on, 1 findings, 2 bad input or tool failure)')
+    .description('inspect hosts, cluster nodes, applications, databases or Kubernetes clusters; prints a summary (exit 0 nothing at/above --fail-on, 1 findings, 2 bad input or tool failure)')
     .argument('<kind>', `what to inspect: ${Object.keys(WORKFLOWS).join(' | ')}`)
     .option('-i, --inventory <file>', 'Ansible inventory file or directory')
     .option('-c, --config <file>', 'InspectionConfig YAML (thresholds, overrides, exemptions, applications, databases)')
     .option('-l, --limit <pattern>', 'Ansible --limit pattern')
+    .option('--kubeconfig <file>', 'kubeconfig for `cluster` (and `all`); default $KUBECONFIG or ~/.kube/config')
+    .option('--context <name>', 'kubeconfig context to inspect, repeatable (one cluster each); default the current context', collect)
+    .option('--in-cluster', 'inspect the cluster Patrol runs in with its service account')
     .option('--fail-on <severity>', `exit 1 when a finding is at or above: ${FAIL_ON.join(' | ')}`, 'critical')
+    .option('--report-to <addresses>', 'email the report to these comma-separated addresses (instead of the configured recipients)')
     .option('--json', 'print the result as JSON on stdout')
     .action(
-      action(async (kind: string, opts: { inventory?: string; config?: string; limit?: string; failOn: string; json?: boolean }) => {
+      action(async (kind: string, opts: { inventory?: string; config?: string; limit?: string; failOn: string; json?: boolean; reportTo?: string; kubeconfig?: string; context?: string[]; inCluster?: boolean }) => {
         const file = WORKFLOWS[kind];
         if (!file) throw new InputError(`unknown inspection kind "${kind}"; use one of ${Object.keys(WORKFLOWS).join(', ')}`);
         if (!(FAIL_ON as readonly string[]).includes(opts.failOn)) throw new InputError(`--fail-on ${opts.failOn}: use one of ${FAIL_ON.join(', ')}`);
         if (!opts.inventory && (kind === 'host' || kind === 'node')) throw new InputError(`patrol inspect ${kind} needs --inventory (an Ansible inventory file or directory)`);
+        // Kubernetes options are checked before anything starts (bad kubeconfig or context: exit 2).
+        const k8s = kind === 'cluster' || kind === 'all' ? await clusterCliParams(kind, opts) : { params: {} as Record<string, unknown>, name: undefined };
         const rt = await openRuntime({ logger: silentLogger() });
         try {
           // Validate the config before anything runs (exit 2 on a bad file), and name the inspection.
-          const config = await inspectionConfigFor({ ...(opts.config ? { config: opts.config } : {}), inventory: opts.inventory ? [opts.inventory] : [], kind, catalog: builtinCatalog() });
+          const config = await inspectionConfigFor({ ...(opts.config ? { config: opts.config } : {}), inventory: opts.inventory ? [opts.inventory] : k8s.name ? [k8s.name] : [], kind, catalog: builtinCatalog() });
           const def = await loadWorkflowFile(join(rt.paths.workflows, file), rt.registry);
           await staleRunsHint(rt);
           rt.engine.start();
-          const params = { inventory: opts.inventory ?? '', config: opts.config ?? '', limit: opts.limit ?? '' };
+          const params = { ...(kind === 'cluster' ? {} : { inventory: opts.inventory ?? '', limit: opts.limit ?? '' }), config: opts.config ?? '', ...k8s.params, ...(opts.reportTo ? { reportTo: opts.reportTo.split(',').map((a) => a.trim()).filter(Boolean) } : {}) };
           let runId = '';
           await driveRun(
             rt,
@@ -63,10 +71,12 @@ export function registerInspect(program: Command): void {
             // The inspection itself broke (not findings): say why and exit 2.
             process.stderr.write(`inspection ${summary.run.status}: ${summary.run.reason ?? 'unknown reason'}\n(patrol logs ${runId} shows the details)\n`);
             if (opts.json) printJson(inspectionJson(summary, kind));
+            await printReportOutcome(rt.store, runId);
             return EXIT.invalid;
           }
           if (opts.json) printJson(inspectionJson(summary, kind));
           else printInspectionSummary(summary);
+          await printReportOutcome(rt.store, runId);
           if (opts.failOn === 'never') return EXIT.ok;
           const limit = severityRank(opts.failOn as Severity);
           return summary.findings.some((f) => !f.exemption && f.severity !== 'info' && severityRank(f.severity) >= limit) ? EXIT.failed : EXIT.ok;

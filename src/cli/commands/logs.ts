@@ -6,6 +6,8 @@ import { openRuntime } from '../../runtime/open-runtime.js';
 import { silentLogger } from '../../logging/logger.js';
 import { isTerminalRun } from '../../engine/run-states.js';
 import type { LogRecord } from '../../store/records.js';
+import { clientFromEnv } from '../../api-client/api-client.js';
+import { remoteLogs } from '../remote/remote-commands.js';
 
 export function registerLogs(program: Command): void {
   program
@@ -17,18 +19,20 @@ export function registerLogs(program: Command): void {
     .option('--json', 'one JSON object per line')
     .action(
       action(async (idArg: string, opts: { step?: string; follow?: boolean; json?: boolean }) => {
+        const color = useColor();
+        const print = (l: LogRecord) => {
+          if (opts.json) process.stdout.write(`${JSON.stringify(l)}\n`);
+          else {
+            const prefix = paint(`${new Date(l.ts).toISOString().slice(11, 23)} ${l.step}${l.attempt > 1 ? `#${l.attempt}` : ''}`, 'gray', color);
+            const body = l.stream === 'stderr' || l.stream === 'error' ? paint(l.message, 'red', color) : l.stream === 'warn' || l.stream === 'system' ? paint(l.message, 'yellow', color) : l.message;
+            process.stdout.write(`${prefix} ${body}\n`);
+          }
+        };
+        const client = clientFromEnv();
+        if (client) return remoteLogs(client, idArg, opts, print);
         const rt = await openRuntime({ logger: silentLogger() });
         try {
           const runId = await resolveRunId(rt.store, idArg);
-          const color = useColor();
-          const print = (l: LogRecord) => {
-            if (opts.json) process.stdout.write(`${JSON.stringify(l)}\n`);
-            else {
-              const prefix = paint(`${new Date(l.ts).toISOString().slice(11, 23)} ${l.step}${l.attempt > 1 ? `#${l.attempt}` : ''}`, 'gray', color);
-              const body = l.stream === 'stderr' || l.stream === 'error' ? paint(l.message, 'red', color) : l.stream === 'warn' || l.stream === 'system' ? paint(l.message, 'yellow', color) : l.message;
-              process.stdout.write(`${prefix} ${body}\n`);
-            }
-          };
           let after: number | undefined;
           for (;;) {
             // Page through what is stored; never load a whole log at once.

@@ -4,6 +4,8 @@ import { resolveRunId } from '../run-ids.js';
 import { driveRun } from '../drive-run.js';
 import { openRuntime } from '../../runtime/open-runtime.js';
 import { silentLogger } from '../../logging/logger.js';
+import { clientFromEnv } from '../../api-client/api-client.js';
+import { remoteRetry } from '../remote/remote-commands.js';
 
 export function registerRetry(program: Command): void {
   program
@@ -14,6 +16,8 @@ export function registerRetry(program: Command): void {
     .option('--json', 'print the final run as JSON on stdout')
     .action(
       action(async (idArg: string, opts: { json?: boolean; failedHosts?: boolean }) => {
+        const client = clientFromEnv();
+        if (client) return remoteRetry(client, idArg, opts);
         const rt = await openRuntime({ logger: silentLogger() });
         try {
           const id = await resolveRunId(rt.store, idArg);

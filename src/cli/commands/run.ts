@@ -6,6 +6,8 @@ import { staleRunsHint } from '../stale-runs.js';
 import { openRuntime } from '../../runtime/open-runtime.js';
 import { loadWorkflowFile } from '../../workflow/validate-workflow.js';
 import { silentLogger } from '../../logging/logger.js';
+import { clientFromEnv } from '../../api-client/api-client.js';
+import { remoteRun } from '../remote/remote-commands.js';
 
 export function registerRun(program: Command): void {
   program
@@ -18,6 +20,8 @@ export function registerRun(program: Command): void {
     .option('--json', 'print the final run as JSON on stdout')
     .action(
       action(async (file: string, opts: { param: string[]; paramsFile?: string; dryRun?: boolean; json?: boolean }) => {
+        const client = clientFromEnv();
+        if (client) return remoteRun(client, file, opts);
         const rt = await openRuntime({ logger: silentLogger() });
         try {
           const def = await loadWorkflowFile(file, rt.registry);

@@ -8,6 +8,10 @@ import { openRuntime } from '../../runtime/open-runtime.js';
 import { silentLogger } from '../../logging/logger.js';
 import { InputError } from '../../errors/index.js';
 import { RUN_STATUSES, type RunStatus } from '../../engine/run-states.js';
+import { deliverySummary } from '../../notify/delivery.js';
+import { deliveriesTable } from '../deliveries-output.js';
+import { clientFromEnv } from '../../api-client/api-client.js';
+import { remoteRunsList, remoteRunsShow } from '../remote/remote-commands.js';
 
 export function registerRuns(program: Command): void {
   const runs = program.command('runs').description('list and inspect runs');
@@ -25,6 +29,8 @@ export function registerRuns(program: Command): void {
         for (const s of statuses) if (!(RUN_STATUSES as readonly string[]).includes(s)) throw new InputError(`--status ${s}: not one of ${RUN_STATUSES.join(', ')}`);
         const limit = Number(opts.limit);
         if (!Number.isInteger(limit) || limit < 1) throw new InputError('--limit must be a positive integer');
+        const client = clientFromEnv();
+        if (client) return remoteRunsList(client, { statuses, limit, ...(opts.workflow ? { workflow: opts.workflow } : {}), ...(opts.before ? { before: opts.before } : {}), ...(opts.json ? { json: true } : {}) });
         const rt = await openRuntime({ logger: silentLogger() });
         try {
           const page = await rt.store.runs.listRuns({
@@ -61,12 +67,15 @@ export function registerRuns(program: Command): void {
     .option('--json', 'JSON output')
     .action(
       action(async (idArg: string, opts: { json?: boolean }) => {
+        const client = clientFromEnv();
+        if (client) return remoteRunsShow(client, idArg, opts);
         const rt = await openRuntime({ logger: silentLogger() });
         try {
           const id = await resolveRunId(rt.store, idArg);
           const d = await rt.engine.detail(id);
+          const deliveries = await rt.store.deliveries.listByRun(id);
           if (opts.json) {
-            printJson({ ...runJson(d), attempts: d.attempts });
+            printJson({ ...runJson(d), attempts: d.attempts, deliveries: deliveries.map(deliverySummary) });
             return;
           }
           const color = useColor();
@@ -80,6 +89,7 @@ export function registerRuns(program: Command): void {
             s.error ? `${s.error.code}: ${s.error.message}` : (s.reason ?? ''),
           ]);
           process.stdout.write(`${table(['STEP', 'STATUS', 'ATTEMPTS', 'DURATION', 'DETAIL'], rows, 100)}\n`);
+          if (deliveries.length > 0) process.stdout.write(`\ndeliveries (reports and alert notifications)\n${deliveriesTable(deliveries, color)}\n`);
         } finally {
           await rt.close();
         }

@@ -2,7 +2,11 @@ import { StepTypeRegistry } from '../step-type-registry.js';
 import type { PatrolPaths } from '../../config/paths.js';
 import type { FindingHistory } from '../../inspections/history.js';
 import type { Store } from '../../store/store.js';
+import { compilePatrolConfig, patrolConfigSchema, type PatrolSettings } from '../../config/patrol-config.js';
+import { createReportStepType } from '../../reports/report-step.js';
 import { createApprovalStepType } from '../../approvals/approval-step.js';
+import { createSilenceStepType } from '../../remediation/silence-step.js';
+import { createRecheckStepType } from '../../remediation/recheck-step.js';
 import { noopStepType } from './noop.js';
 import { sleepStepType } from './sleep.js';
 import { shellStepType } from './shell.js';
@@ -12,6 +16,8 @@ import { createAnsibleStepType } from '../../ansible/ansible-step-type.js';
 import { createInspectStepType } from '../../inspections/inspect-step.js';
 import { builtinCatalog } from '../../inspections/checks/index.js';
 import { builtinCollectors } from '../../inspections/collectors/index.js';
+import { createInspectClusterStepType } from '../../kubernetes/inspect-cluster-step.js';
+import { storeInventoryResolver } from '../../inventories/stored-inventory.js';
 
 /** What built-in step types may depend on; passed in by the composition root. */
 export interface BuiltinStepDeps {
@@ -20,6 +26,8 @@ export interface BuiltinStepDeps {
   findingHistory?: FindingHistory;
   /** Patrol's store, for step types that keep state (approvals); absent when only validating. */
   store?: Store;
+  /** The global Patrol config (reports, smtp, alerting); default: built-in defaults in paths.home. */
+  patrolSettings?: () => Promise<PatrolSettings>;
 }
 
 /**
@@ -27,7 +35,16 @@ export interface BuiltinStepDeps {
  * line here (see docs/step-types.md).
  */
 export function registerBuiltinStepTypes(registry: StepTypeRegistry, deps: BuiltinStepDeps): StepTypeRegistry {
-  const ansible = createAnsibleStepType({ pluginsDir: deps.paths.ansiblePlugins, playbooksDir: deps.paths.playbooks, knownHostsFile: deps.paths.knownHosts });
+  const inventories = deps.store ? storeInventoryResolver(deps.store) : undefined;
+  const ansible = createAnsibleStepType({ pluginsDir: deps.paths.ansiblePlugins, playbooksDir: deps.paths.playbooks, knownHostsFile: deps.paths.knownHosts, ...(inventories ? { inventories } : {}) });
+  const inspect = createInspectStepType({
+    catalog: builtinCatalog(),
+    collectors: builtinCollectors(),
+    ansible,
+    playbooksDir: deps.paths.playbooks,
+    ...(inventories ? { inventories } : {}),
+    ...(deps.findingHistory ? { history: deps.findingHistory } : {}),
+  });
   return registry
     .register(noopStepType)
     .register(sleepStepType)
@@ -36,15 +53,16 @@ export function registerBuiltinStepTypes(registry: StepTypeRegistry, deps: Built
     .register(createSshStepType({ knownHostsFile: deps.paths.knownHosts }))
     .register(createApprovalStepType({ ...(deps.store ? { store: deps.store } : {}) }))
     .register(ansible)
+    .register(createInspectClusterStepType({ catalog: builtinCatalog() }))
     .register(
-      createInspectStepType({
-        catalog: builtinCatalog(),
-        collectors: builtinCollectors(),
-        ansible,
-        playbooksDir: deps.paths.playbooks,
-        ...(deps.findingHistory ? { history: deps.findingHistory } : {}),
+      createReportStepType({
+        ...(deps.store ? { store: deps.store } : {}),
+        settings: deps.patrolSettings ?? (async () => compilePatrolConfig(patrolConfigSchema.parse({ apiVersion: 'patrol.dev/v1', kind: 'PatrolConfig' }), { home: deps.paths.home })),
       }),
-    );
+    )
+    .register(inspect)
+    .register(createSilenceStepType({ ...(deps.store ? { store: deps.store } : {}) }))
+    .register(createRecheckStepType({ inspect }));
 }
 
 export function builtinRegistry(deps: BuiltinStepDeps): StepTypeRegistry {
