@@ -393,7 +393,8 @@ export class Engine {
     const now = this.clock();
     const adopted: string[] = [];
     for (const run of await this.store.runs.activeRuns()) {
-      if (run.owner === this.ownerId) continue;
+      // Unowned runs belong to the distributed mode: the reconciler looks after them.
+      if (run.owner === this.ownerId || run.owner === null) continue;
       if (ownerAlive(run.owner, run.heartbeatAt, { now, leaseMs: this.settings.ownerLeaseMs })) continue;
       const tasks: { task: EngineTask; delayMs?: number }[] = [];
       const ok = await this.store.transaction(async (tx) => {

@@ -63,6 +63,11 @@ export class Scheduler {
     if (this.timer) clearInterval(this.timer);
   }
 
+  /** Looks for due schedules now (after a schedule was created or changed). */
+  wake(): void {
+    void this.safeTick();
+  }
+
   private async safeTick(): Promise<void> {
     if (this.ticking) return;
     this.ticking = true;

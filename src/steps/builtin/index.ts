@@ -7,6 +7,7 @@ import { createReportStepType } from '../../reports/report-step.js';
 import { createApprovalStepType } from '../../approvals/approval-step.js';
 import { createSilenceStepType } from '../../remediation/silence-step.js';
 import { createRecheckStepType } from '../../remediation/recheck-step.js';
+import { createPatrolHealthStepType } from '../../server/health-step.js';
 import { noopStepType } from './noop.js';
 import { sleepStepType } from './sleep.js';
 import { shellStepType } from './shell.js';
@@ -62,7 +63,8 @@ export function registerBuiltinStepTypes(registry: StepTypeRegistry, deps: Built
     )
     .register(inspect)
     .register(createSilenceStepType({ ...(deps.store ? { store: deps.store } : {}) }))
-    .register(createRecheckStepType({ inspect }));
+    .register(createRecheckStepType({ inspect }))
+    .register(createPatrolHealthStepType({ ...(deps.store ? { store: deps.store } : {}) }));
 }
 
 export function builtinRegistry(deps: BuiltinStepDeps): StepTypeRegistry {
