@@ -7,12 +7,9 @@ import { inspectionConfigSchema } from '../inspections/config/inspection-config.
 import type { Store } from '../store/store.js';
 import { deliverySummary, type DeliveryRecord } from '../notify/delivery.js';
 import { recordDelivery } from '../notify/record-delivery.js';
-import { createMailer, type Mailer } from '../email/mailer.js';
-import { composeReportEmail } from '../email/report-email.js';
-import { runAlerting } from '../alerts/run-alerting.js';
+import type { Mailer } from '../email/mailer.js';
 import { reportLinks } from './report-links.js';
-import { buildReport, type ReportModel } from './report-model.js';
-import { writeReportFiles } from './write-report-files.js';
+import type { ReportModel } from './report-model.js';
 
 export interface ReportStepDeps {
   /** The store the run's findings are in; absent when only validating workflows. */
@@ -84,6 +81,8 @@ export function createReportStepType(deps: ReportStepDeps) {
     retrySafe: true,
     examples: [{ description: 'In an inspection workflow: report when the run ends', with: { config: '${{ params.config }}', status: '${{ run.status }}' } }],
     async run(ctx, input) {
+      // Renderers, mail and alert channels load only when a report is made (not for every CLI call).
+      const [{ buildReport }, { writeReportFiles }, { createMailer }, { runAlerting }] = await Promise.all([import('./report-model.js'), import('./write-report-files.js'), import('../email/mailer.js'), import('../alerts/run-alerting.js')]);
       const store = deps.store;
       if (!store) throw new NonRetryableError('the report step needs Patrol\'s store (this process only validates workflows)', { code: 'no-store' });
       let settings: PatrolSettings;
@@ -184,6 +183,7 @@ export async function sendReportEmail(a: {
   const base: ReportEmailConfig = a.email ?? a.settings.reports.email ?? { to: [], cc: [], attach: [], when: 'always' };
   const runTo = (Array.isArray(a.emailTo) ? a.emailTo : (a.emailTo ?? '').split(',')).map((s) => s.trim()).filter(Boolean);
   const email: ReportEmailConfig = runTo.length > 0 ? { ...base, to: runTo } : base;
+  const { composeReportEmail } = await import('../email/report-email.js');
   const composed = composeReportEmail(a.model, {
     email,
     ...(a.settings.reports.templates ? { templates: a.settings.reports.templates } : {}),

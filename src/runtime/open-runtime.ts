@@ -13,7 +13,6 @@ import type { StepTypeRegistry } from '../steps/step-type-registry.js';
 import { Engine, type EngineSettings } from '../engine/engine.js';
 import type { Dispatcher } from '../queue/dispatcher.js';
 import { InProcessDispatcher } from '../queue/in-process-dispatcher.js';
-import { BullMqDispatcher } from '../queue/bullmq-dispatcher.js';
 import type { EngineDeps } from '../engine/engine.js';
 import { InputError } from '../errors/index.js';
 import { PATROL_VERSION } from '../config/version.js';
@@ -63,6 +62,8 @@ export async function openRuntime(opts: RuntimeOptions = {}): Promise<Runtime> {
       if (!env.REDIS_URL) throw new InputError('the distributed mode needs REDIS_URL (redis://host:6379) and a PostgreSQL DATABASE_URL; without them run `patrol serve` alone (embedded mode)', { field: 'REDIS_URL' });
       const stepTypes = opts.distributed.accept.stepTypes === 'all' ? registry.names() : opts.distributed.accept.stepTypes;
       for (const t of stepTypes) if (!registry.has(t)) throw new InputError(`unknown step type "${t}"; known: ${registry.names().join(', ')}`, { field: '--types' });
+      // BullMQ and ioredis load only in the distributed mode.
+      const { BullMqDispatcher } = await import('../queue/bullmq-dispatcher.js');
       dispatcher ??= new BullMqDispatcher({ redisUrl: env.REDIS_URL, prefix: env.PATROL_QUEUE_PREFIX ?? 'patrol', stepTypes: registry.names(), accept: { stepTypes, advance: opts.distributed.accept.advance }, concurrency, logger });
       distributed = { mode: 'distributed', role: { kind: opts.distributed.role, accepts: { stepTypes, advance: opts.distributed.accept.advance }, concurrency, version: PATROL_VERSION } };
     }

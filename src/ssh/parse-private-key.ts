@@ -2,10 +2,12 @@ import { createRequire } from 'node:module';
 import { errorField } from './error-fields.js';
 
 // ssh2 ships no type declarations (and node-ssh's refer to the missing @types/ssh2), so its key
-// parser is loaded untyped and checked at runtime instead of being cast.
-const loaded: unknown = createRequire(import.meta.url)('ssh2');
+// parser is loaded untyped and checked at runtime instead of being cast. Loaded on first use:
+// ssh2 is heavy and most Patrol commands never parse a key.
+let loaded: unknown;
 
 function parseKeyFunction(): (key: string, passphrase?: string) => unknown {
+  loaded ??= createRequire(import.meta.url)('ssh2');
   if (typeof loaded === 'object' && loaded !== null && 'utils' in loaded) {
     const utils: unknown = loaded.utils;
     if (typeof utils === 'object' && utils !== null && 'parseKey' in utils && typeof utils.parseKey === 'function') {

@@ -1,4 +1,3 @@
-import { NodeSSH } from 'node-ssh';
 import { errorField, errorMessage } from './error-fields.js';
 import { HostFailure } from './host-failure.js';
 import type { ParsedPrivateKey } from './parse-private-key.js';
@@ -81,6 +80,8 @@ const KILL_GRACE_MS = 1500;
 export async function runOnHost(o: RunOnHostOptions): Promise<HostRunOutcome> {
   const started = Date.now();
   const elapsed = () => Date.now() - started;
+  // ssh2 is heavy; load it only when a step really connects.
+  const { NodeSSH } = await import('node-ssh');
   const ssh = new NodeSSH();
   let hostKeyFailure: HostFailure | undefined;
   const destroy = () => {
