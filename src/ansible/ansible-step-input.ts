@@ -83,6 +83,11 @@ export const ansibleStepInputSchema = z.preprocess(dropEmpty, z
     knownHostsFile: name.optional(),
     /** Succeed even when hosts failed or were unreachable (they are still listed in outputs). @defaultValue false */
     allowFailedHosts: z.boolean().optional(),
+    /**
+     * Characters of registered results kept in outputs.registered over all hosts (beyond it a
+     * result is dropped and `registered` is listed in outputs.truncated). @defaultValue 1048576
+     */
+    registeredLimit: z.number().int().min(0).max(512 * 1024 * 1024).optional(),
     /** Characters of ansible-playbook's stdout kept in outputs.stdout. @defaultValue 65536 */
     captureLimit: z.number().int().min(0).max(10 * 1024 * 1024).optional(),
   })

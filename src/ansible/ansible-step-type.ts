@@ -89,7 +89,7 @@ async function runAnsible(ctx: StepContext, input: AnsibleStepInput, o: AnsibleS
   const tracker = new AnsibleRunTracker({
     log: (level, message) => ctx.log[level](message),
     changed: () => throttle.poke(),
-  });
+  }, input.registeredLimit !== undefined ? { registeredChars: input.registeredLimit } : {});
   const throttle = new ProgressThrottle(() => {
     const p = tracker.progress();
     ctx.progress({ kind: 'ansible', done: p.done, total: p.total, message: p.message, data: p.data });

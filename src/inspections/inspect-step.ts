@@ -108,6 +108,8 @@ export function createInspectStepType(deps: InspectStepDeps) {
           ...(coll.becomeCredential ? { becomeCredential: coll.becomeCredential } : {}),
           ...(coll.become !== undefined ? { become: coll.become } : {}),
           env: { PATROL_EVENT_RESULT_LIMIT: String(4 * 1024 * 1024), ...(req.env ?? {}) },
+          // Collection results are the measurements: keep them all (the step's default keeps 1 MiB).
+          registeredLimit: 256 * 1024 * 1024,
         };
         // Slicing splits the inventory; a collector that lists its own hosts (databases) runs whole.
         const slices = req.hosts ? 1 : Math.min(coll.slices ?? 1, Math.max(1, hosts.length));

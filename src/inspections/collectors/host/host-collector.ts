@@ -7,9 +7,8 @@ import { hostModuleRequest } from './host-params.js';
 
 /**
  * Hosts per ansible-playbook process when the inventory is larger and neither `collection.slices`
- * nor a --limit is given. The ansible step keeps at most 1 MiB of registered results per run; one
- * host's result is typically 8-15 KiB (more on Kubernetes nodes with a veth per pod), so 40 hosts
- * stay well inside it. The chunks run at the same time, each with forks for all its hosts.
+ * nor a --limit is given: the chunks run at the same time, each with forks for all its hosts, so
+ * Ansible's single-threaded controller (result processing) is spread over the cores.
  */
 export const HOSTS_PER_PLAYBOOK_RUN = 40;
 
