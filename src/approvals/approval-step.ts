@@ -38,6 +38,7 @@ export function createApprovalStepType(deps: { store?: Store }) {
     defaults: { timeout: '30d' },
     // Asking again after a crash creates no side effect beyond a new request.
     retrySafe: true,
+    suspends: true,
     examples: [
       {
         description: 'Approve a change after a dry run',

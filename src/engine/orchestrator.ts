@@ -119,11 +119,13 @@ export class Orchestrator {
           const becameTerminal = await this.evaluate(state, wf.steps.get(base)!, stopping, now, out);
           if (becameTerminal) for (const d of wf.steps.get(base)!.dependents) push(d);
         }
+        await state.flushQueued(now);
         if (finallyOpened || wf.finallyOrder.length === 0 || !(await state.mainDone())) break;
         finallyOpened = true;
         for (const n of wf.finallyOrder) push(n);
       }
 
+      await state.flushQueued(now);
       if (!(await tx.runs.hasUnfinished(runId))) {
         const outcome = await runOutcome(tx, run, wf, now);
         await this.finalize(tx, run, wf, outcome.status, outcome.reason, out, outcome.error);
@@ -141,7 +143,10 @@ export class Orchestrator {
     });
     for (const emit of out.emits) emit();
     if (out.abort) this.deps.abortRun(runId, out.abort);
-    for (const t of out.tasks) await this.deps.dispatcher.dispatch(t.task, t.delayMs !== undefined ? { delayMs: t.delayMs } : {});
+    const immediate = out.tasks.filter((t) => t.delayMs === undefined).map((t) => t.task);
+    if (immediate.length > 1 && this.deps.dispatcher.dispatchMany) await this.deps.dispatcher.dispatchMany(immediate);
+    else for (const t of immediate) await this.deps.dispatcher.dispatch(t);
+    for (const t of out.tasks) if (t.delayMs !== undefined) await this.deps.dispatcher.dispatch(t.task, { delayMs: t.delayMs });
     if (out.finished) this.deps.onRunFinished(out.finished);
   }
 
@@ -313,10 +318,10 @@ export class Orchestrator {
     return false;
   }
 
-  private async queueAttempt(state: RunState, row: StepRecord, attempt: number, now: number, out: Pending): Promise<void> {
+  /** Queues a first attempt; written in one batch with the others of this advance (see flushQueued). */
+  private async queueAttempt(state: RunState, row: StepRecord, attempt: 1, now: number, out: Pending): Promise<void> {
     const runId = state.run.id;
-    await state.tx.runs.insertQueuedAttempt(runId, row.name, attempt, now);
-    await state.tx.runs.updateStep(runId, row.name, { status: 'queued', attempts: attempt }, ['pending']);
+    state.toQueue.push(row.name);
     row.status = 'queued';
     row.attempts = attempt;
     out.tasks.push({ task: { kind: 'step', runId, step: row.name, attempt, type: state.wf.steps.get(row.base)!.stepType.type } });
@@ -398,6 +403,14 @@ class RunState {
   private readonly parentRows = new Map<string, StepRecord>();
   private readonly instanceRows = new Map<string, StepRecord[]>();
   private mainDoneMemo: boolean | undefined;
+  /** Steps queued during this advance, written together before anything reads their state. */
+  readonly toQueue: string[] = [];
+
+  async flushQueued(now: number): Promise<void> {
+    if (this.toQueue.length === 0) return;
+    await this.tx.runs.queueFirstAttempts(this.run.id, this.toQueue, now);
+    this.toQueue.length = 0;
+  }
 
   constructor(
     readonly tx: Store,

@@ -90,35 +90,33 @@ export class StepExecutor {
   async execute(task: { runId: string; step: string; attempt: number; type: string }): Promise<void> {
     const { store, clock } = this.deps;
     const { runId, step: name, attempt } = task;
-    let claimed: { run: RunRecord; row: StepRecord; queuedAt: number; startedAt: number } | undefined;
-    let redispatchIn: number | undefined;
-    await store.transaction(async (tx) => {
-      const row = await tx.runs.getStep(runId, name);
-      // Fencing: only the attempt the store expects, and only once.
-      if (!row || row.status !== 'queued' || row.attempts !== attempt) return;
-      const run = await tx.runs.getRun(runId);
-      if (!run || isTerminalRun(run.status)) return;
-      const now = clock();
-      if (row.nextAttemptAt !== null && row.nextAttemptAt > now + 20) {
-        redispatchIn = row.nextAttemptAt - now;
-        return;
+    // Fencing: one compare-and-set claims only the attempt the store expects, only once, only
+    // while the run is active and the step is due; the step row turns running atomically with it
+    // so recovery never sees a running attempt under a queued step.
+    const now = clock();
+    const claimOnce = (s: Store) => s.runs.claimAndStart(runId, name, attempt, this.deps.ownerId, now);
+    const [claim, run] = await Promise.all([
+      store.dialect === 'postgres' ? claimOnce(store) : store.transaction(claimOnce),
+      // Read alongside the claim (one round trip less); a run that ends meanwhile is caught by
+      // the claim's own check and, later, by the fenced record.
+      store.runs.getRun(runId),
+    ]);
+    if (!claim || !run) {
+      // Not claimable: a duplicate, a finished run, or a retry that is not due yet.
+      const row = await store.runs.getStep(runId, name);
+      if (row?.status === 'queued' && row.attempts === attempt && row.nextAttemptAt !== null && row.nextAttemptAt > now + 20) {
+        await this.deps.dispatcher.dispatch({ kind: 'step', runId, step: name, attempt, type: task.type }, { delayMs: row.nextAttemptAt - now });
       }
-      const queuedAt = await tx.runs.claimAttempt(runId, name, attempt, this.deps.ownerId, now);
-      if (queuedAt === undefined) return;
-      await tx.runs.updateStep(runId, name, { status: 'running', startedAt: row.startedAt ?? now, nextAttemptAt: null }, ['queued']);
-      claimed = { run, row: { ...row, status: 'running' }, queuedAt, startedAt: now };
-    });
-    if (redispatchIn !== undefined) {
-      await this.deps.dispatcher.dispatch({ kind: 'step', runId, step: name, attempt, type: task.type }, { delayMs: redispatchIn });
       return;
     }
-    if (!claimed) return;
-    const { run, row, queuedAt, startedAt } = claimed;
+    const { row, queuedAt } = claim;
+    const startedAt = now;
     if (!(await this.takeLeases(run, row, attempt, task.type))) return;
     this.deps.events.emit('step', { runId, step: name, status: 'running', attempt, at: startedAt, type: task.type, queuedAt });
     const outcome = await this.runAttempt(run, row, attempt);
-    await this.record(run, row, attempt, outcome, startedAt);
-    await this.deps.advance(runId, name);
+    // Most completions in a wide fan-out unlock nothing; only those that can make progress advance
+    // the run (advances of one run are serialised on its row lock).
+    if (await this.record(run, row, attempt, outcome, startedAt)) await this.deps.advance(runId, name);
   }
 
   private async runAttempt(run: RunRecord, row: StepRecord, attempt: number): Promise<Outcome> {
@@ -261,11 +259,13 @@ export class StepExecutor {
     return parsed.data;
   }
 
-  private async record(run: RunRecord, row: StepRecord, attempt: number, o: Outcome, startedAt: number): Promise<void> {
+  /** Records the attempt's outcome; returns whether the run should be advanced for it. */
+  private async record(run: RunRecord, row: StepRecord, attempt: number, o: Outcome, startedAt: number): Promise<boolean> {
     const { store, clock } = this.deps;
     const wf = await this.deps.workflowOf(run);
     const step = wf.steps.get(row.base)!;
     let retryIn: number | undefined;
+    let unlocked = false;
     if (o.status === 'waiting') {
       await store.transaction(async (tx) => {
         if (!(await tx.runs.updateAttempt(run.id, row.name, attempt, { status: 'waiting' }, ['running']))) return;
@@ -275,18 +275,38 @@ export class StepExecutor {
       });
       this.deps.events.emit('step', { runId: run.id, step: row.name, status: 'waiting', attempt, at: clock(), reason: o.wait!.message ?? `waiting for ${o.wait!.kind}` });
       if (o.wait!.expiresAt !== null) await this.deps.dispatcher.dispatch({ kind: 'advance', runId: run.id }, { delayMs: Math.max(0, o.wait!.expiresAt - clock()) + 5 });
-      return;
+      return true;
+    }
+    const exitCode = typeof o.outputs?.exitCode === 'number' ? (o.outputs.exitCode as number) : null;
+    if (o.status === 'succeeded' && store.dialect === 'postgres' && !step.def.leases?.length && o.findings.length === 0) {
+      // The common case in one auto-committed statement (see RunRepository.succeedInOneStatement).
+      const ready = await store.runs.succeedInOneStatement(run.id, row.name, attempt, { outputs: o.outputs, exitCode }, clock(), row.idx === null ? step.dependents : []);
+      if (ready === undefined) return false;
+      unlocked = row.idx !== null || ready.length > 0 || step.dependents.length === 0;
+      if (!unlocked && wf.mayWait) unlocked = await store.runs.hasStepsIn(run.id, ['waiting']);
+      this.deps.events.emit('step', { runId: run.id, step: row.name, status: 'succeeded', attempt, at: clock(), type: step.stepType.type, startedAt, attemptStatus: o.status });
+      return unlocked;
     }
     await store.transaction(async (tx) => {
       const now = clock();
-      const exitCode = typeof o.outputs?.exitCode === 'number' ? (o.outputs.exitCode as number) : null;
       // If recovery declared this attempt interrupted meanwhile, its result is no longer ours to record.
       const mine = await tx.runs.updateAttempt(run.id, row.name, attempt, { status: o.status, finishedAt: now, error: o.error, outputs: o.outputs, exitCode }, ['running']);
       if (!mine) return;
-      await tx.leases.release({ runId: run.id, step: row.name, attempt });
+      if (step.def.leases?.length) await tx.leases.release({ runId: run.id, step: row.name, attempt });
       if (o.findings.length > 0) await tx.findings.insert(o.findings);
       // A parent row ending releases its dependents (forEach instances are counted by their parent).
-      const release = () => (row.idx === null ? tx.runs.decrementPendingNeeds(run.id, step.dependents) : Promise.resolve());
+      const release = async () => {
+        if (row.idx !== null) {
+          unlocked = true;
+          return;
+        }
+        const ready = await tx.runs.decrementPendingNeeds(run.id, step.dependents);
+        // Advance when a dependent became ready, or when nothing depends on this step (the run or
+        // its main phase may be complete).
+        unlocked = ready.length > 0 || step.dependents.length === 0 || o.status === 'cancelled';
+        // With a step waiting for a person, the run may now be only waiting: its status changes.
+        if (!unlocked && wf.mayWait) unlocked = await tx.runs.hasStepsIn(run.id, ['waiting']);
+      };
       if (o.status === 'succeeded') {
         await tx.runs.updateStep(run.id, row.name, { status: 'succeeded', outputs: o.outputs, error: null, finishedAt: now }, ['running']);
         await release();
@@ -313,10 +333,11 @@ export class StepExecutor {
     if (retryIn !== undefined) {
       this.deps.events.emit('step', { runId: run.id, step: row.name, status: 'queued', attempt: attempt + 1, at, reason: `retry in ${formatMs(retryIn)} after: ${o.error?.message}`, type: step.stepType.type, startedAt, attemptStatus: o.status });
       await this.deps.dispatcher.dispatch({ kind: 'step', runId: run.id, step: row.name, attempt: attempt + 1, type: step.stepType.type }, { delayMs: retryIn });
-      return;
+      return false;
     }
     const status = o.status === 'succeeded' ? 'succeeded' : o.status === 'cancelled' ? 'cancelled' : 'failed';
     this.deps.events.emit('step', { runId: run.id, step: row.name, status, attempt, at, type: step.stepType.type, startedAt, attemptStatus: o.status, ...(o.error ? { error: o.error.message } : {}) });
+    return unlocked;
   }
 
   private register(runId: string, step: string, c: AbortController, phase: 'main' | 'finally'): void {

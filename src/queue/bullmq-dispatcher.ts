@@ -58,6 +58,24 @@ export class BullMqDispatcher implements Dispatcher {
     });
   }
 
+  async dispatchMany(tasks: readonly EngineTask[]): Promise<void> {
+    const byQueue = new Map<string, EngineTask[]>();
+    for (const t of tasks) {
+      const name = BullMqDispatcher.queueFor(t);
+      const list = byQueue.get(name);
+      if (list) list.push(t);
+      else byQueue.set(name, [t]);
+    }
+    for (const [name, list] of byQueue) {
+      await this.queue(name).addBulk(
+        list.map((task) => {
+          const jobId = BullMqDispatcher.jobIdFor(task);
+          return { name: task.kind, data: task, opts: { ...(jobId ? { jobId } : {}), removeOnComplete: true, removeOnFail: { count: 1000 } } };
+        }),
+      );
+    }
+  }
+
   start(handler: TaskHandler): void {
     const accept = this.opts.accept ?? {};
     const names = [...(accept.advance ? ['engine'] : []), ...(accept.stepTypes ?? []).map((t) => `step-${t}`)];

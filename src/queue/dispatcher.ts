@@ -21,6 +21,8 @@ export interface DispatchOptions {
  */
 export interface Dispatcher {
   dispatch(task: EngineTask, opts?: DispatchOptions): Promise<void>;
+  /** Many tasks at once (a fan-out); dispatchers that can batch (BullMQ addBulk) do. */
+  dispatchMany?(tasks: readonly EngineTask[]): Promise<void>;
   /** Starts delivering tasks to `handler` (a worker). */
   start(handler: TaskHandler): void;
   /** Stops delivering; resolves when tasks in flight have finished. */

@@ -96,6 +96,8 @@ export interface StepType<I = unknown, O extends Record<string, unknown> = Recor
   readonly output: z.ZodType<O>;
   readonly defaults: { readonly timeout?: string; readonly retries?: number };
   readonly retrySafe: boolean | ((input: I) => boolean);
+  /** The type may suspend its step (ctx.suspend), e.g. to wait for an approval. */
+  readonly suspends?: boolean;
   readonly examples: readonly StepExample[];
   run(ctx: StepContext, input: I): Promise<O>;
   /**
@@ -116,6 +118,7 @@ export function defineStepType<I, O extends Record<string, unknown>>(def: {
   output: z.ZodType<O>;
   defaults?: { timeout?: string; retries?: number };
   retrySafe?: boolean | ((input: I) => boolean);
+  suspends?: boolean;
   examples?: StepExample[];
   run(ctx: StepContext, input: I): Promise<O>;
   rerunInput?(failed: { outputs: Record<string, unknown> | null }): Partial<I> | undefined;

@@ -24,7 +24,7 @@ export async function openPostgresStore(url: string, opts: PostgresStoreOptions 
       return pg.types.getTypeParser(oid, format);
     },
   };
-  const pool = new pg.Pool({ connectionString: url, max: opts.poolSize ?? 10, types: types as pg.CustomTypesConfig, application_name: 'patrol' });
+  const pool = new pg.Pool({ connectionString: url, max: opts.poolSize ?? 24, types: types as pg.CustomTypesConfig, application_name: 'patrol' });
   pool.on('error', () => {
     // An idle client lost its connection; the pool replaces it. Queries report their own errors.
   });

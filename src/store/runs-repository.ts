@@ -1,10 +1,11 @@
-import type { Kysely, Selectable, Updateable } from 'kysely';
+import { sql, type Kysely, type QueryCreator, type Selectable, type Updateable } from 'kysely';
 import type { Database, RunsTable, StepAttemptsTable, StepsTable } from './database.js';
 import type { AttemptRecord, Page, RunRecord, StepRecord } from './records.js';
 import { ACTIVE_RUN_STATUSES, TERMINAL_STEP_STATUSES, type AttemptStatus, type RunStatus, type StepStatus } from '../engine/run-states.js';
 import type { SerializedError } from '../errors/index.js';
 import { fromJson, toJson } from './json.js';
 import { idFloor } from '../util/id-time.js';
+import type { DialectName } from './dialect.js';
 
 export type RunPatch = Partial<Omit<RunRecord, 'id' | 'params' | 'labels'>>;
 export type StepPatch = Partial<Omit<StepRecord, 'runId' | 'name' | 'base' | 'idx' | 'phase' | 'item' | 'pendingNeeds'>>;
@@ -29,7 +30,10 @@ export interface RunFilter {
 
 /** Runs, their steps and every attempt of every step. */
 export class RunRepository {
-  constructor(private readonly db: Kysely<Database>) {}
+  constructor(
+    private readonly db: Kysely<Database>,
+    private readonly dialect: DialectName = 'sqlite',
+  ) {}
 
   /** Inserts a run with the workflow definition it executes (stored once, read only to compile). */
   async insertRun(run: RunRecord, definition: unknown): Promise<void> {
@@ -299,16 +303,32 @@ export class RunRepository {
   }
 
   /** A need of these steps became terminal. */
-  async decrementPendingNeeds(runId: string, dependents: readonly string[]): Promise<void> {
-    if (dependents.length === 0) return;
+  /** A need of these steps became terminal; returns the ones that now have no pending need. */
+  async decrementPendingNeeds(runId: string, dependents: readonly string[]): Promise<string[]> {
+    const ready: string[] = [];
     for (let i = 0; i < dependents.length; i += 500) {
-      await this.db
+      const rows = await this.db
         .updateTable('steps')
         .set((eb) => ({ pending_needs: eb('pending_needs', '-', 1) }))
         .where('run_id', '=', runId)
         .where('name', 'in', dependents.slice(i, i + 500))
         .where('idx', 'is', null)
+        .returning(['name', 'pending_needs'])
         .execute();
+      for (const r of rows) if (Number(r.pending_needs) <= 0) ready.push(r.name);
+    }
+    return ready;
+  }
+
+  /** Queues first attempts of many steps at once (a fan-out): attempts inserted, steps marked. */
+  async queueFirstAttempts(runId: string, names: readonly string[], now: number): Promise<void> {
+    for (let i = 0; i < names.length; i += 200) {
+      const slice = names.slice(i, i + 200);
+      await this.db
+        .insertInto('step_attempts')
+        .values(slice.map((step) => ({ run_id: runId, step, attempt: 1, status: 'queued', owner: null, queued_at: now, started_at: null, finished_at: null, exit_code: null, error: null, outputs: null, processes: null })))
+        .execute();
+      await this.db.updateTable('steps').set({ status: 'queued', attempts: 1 }).where('run_id', '=', runId).where('name', 'in', slice).where('status', '=', 'pending').execute();
     }
   }
 
@@ -337,6 +357,100 @@ export class RunRepository {
         processes: a.processes.length ? JSON.stringify(a.processes) : null,
       })
       .execute();
+  }
+
+  /**
+   * Claims a queued attempt in one statement (no transaction): queued -> running only while its
+   * run is active and its step is queued for this attempt and due. Returns when it was queued, or
+   * undefined when it cannot start (a duplicate delivery, a finished run, not due yet).
+   */
+  async claimDueAttempt(runId: string, step: string, attempt: number, owner: string, now: number): Promise<number | undefined> {
+    const row = await claimDueAttemptQuery(this.db, runId, step, attempt, owner, now).executeTakeFirst();
+    return row ? Number(row.queued_at) : undefined;
+  }
+
+  /**
+   * Claims a due attempt (claimDueAttempt) and marks its step running (startStep), atomically.
+   * On PostgreSQL one statement of data-modifying CTEs: a worker's claim costs one round trip,
+   * which is most of a short step's overhead in the distributed mode. On SQLite (in-process, no
+   * round trips) the caller runs it inside a transaction.
+   */
+  async claimAndStart(runId: string, step: string, attempt: number, owner: string, now: number): Promise<{ row: StepRecord; queuedAt: number } | undefined> {
+    if (this.dialect !== 'postgres') {
+      const queuedAt = await this.claimDueAttempt(runId, step, attempt, owner, now);
+      if (queuedAt === undefined) return undefined;
+      const row = await this.startStep(runId, step, now);
+      return row ? { row, queuedAt } : undefined;
+    }
+    const row = await this.db
+      .with('claimed', (db) => claimDueAttemptQuery(db, runId, step, attempt, owner, now))
+      // The CTE's creator also knows `claimed`; the shared builder only needs the tables.
+      .with('started', (db) => startStepQuery(db as unknown as QueryCreator<Database>, runId, step, now).where(sql<boolean>`exists (select 1 from claimed)`))
+      .selectFrom(['started', 'claimed'])
+      .selectAll('started')
+      .select('claimed.queued_at')
+      .executeTakeFirst();
+    if (!row) return undefined;
+    const { queued_at, ...stepRow } = row;
+    return { row: toStep(stepRow as Selectable<StepsTable>), queuedAt: Number(queued_at) };
+  }
+
+  /**
+   * Records a succeeded attempt whose step holds no leases and produced no findings (the common
+   * case), on PostgreSQL only: the attempt and its step end and the step's dependents are
+   * released in one statement. Being one auto-committed statement, the row lock a wide fan-in's
+   * shared dependent takes is held for microseconds, not for the round trips of a transaction:
+   * concurrent completions do not queue behind each other. Returns undefined when the attempt
+   * was no longer running (recovery declared it interrupted), else the dependents now ready.
+   */
+  async succeedInOneStatement(runId: string, step: string, attempt: number, result: { outputs: Record<string, unknown> | null; exitCode: number | null }, now: number, dependents: readonly string[]): Promise<string[] | undefined> {
+    if (this.dialect !== 'postgres') throw new Error('succeedInOneStatement is PostgreSQL-only');
+    const outputsJson = toJson(result.outputs);
+    const q = this.db
+      .with('attempt_done', (db) =>
+        db
+          .updateTable('step_attempts')
+          .set({ status: 'succeeded', finished_at: now, error: null, outputs: outputsJson, exit_code: result.exitCode })
+          .where('run_id', '=', runId)
+          .where('step', '=', step)
+          .where('attempt', '=', attempt)
+          .where('status', '=', 'running')
+          .returning('attempt'),
+      )
+      .with('step_done', (db) =>
+        db
+          .updateTable('steps')
+          .set({ status: 'succeeded', outputs: outputsJson, error: null, finished_at: now })
+          .where('run_id', '=', runId)
+          .where('name', '=', step)
+          .where('status', '=', 'running')
+          .where((eb) => eb.exists(eb.selectFrom('attempt_done').select('attempt')))
+          .returning('name'),
+      )
+      .with('released', (db) =>
+        db
+          .updateTable('steps')
+          .set((eb) => ({ pending_needs: eb('pending_needs', '-', 1) }))
+          .where('run_id', '=', runId)
+          // No dependents: '' names no step (names are validated non-empty), keeping one statement shape.
+          .where('name', 'in', dependents.length ? [...dependents] : [''])
+          .where('idx', 'is', null)
+          .where((eb) => eb.exists(eb.selectFrom('step_done').select('name')))
+          .returning(['name', 'pending_needs']),
+      );
+    const rows = await q
+      .selectFrom('attempt_done')
+      .select([sql<string>`'attempt'`.as('kind'), sql<string | null>`null::text`.as('name'), sql<number | null>`null::integer`.as('pending_needs')])
+      .unionAll((eb) => eb.selectFrom('released').select([sql<string>`'released'`.as('kind'), 'name', 'pending_needs']))
+      .execute();
+    if (!rows.some((r) => r.kind === 'attempt')) return undefined;
+    return rows.filter((r) => r.kind === 'released' && Number(r.pending_needs) <= 0).map((r) => r.name!);
+  }
+
+  /** Marks a claimed step running and returns it. */
+  async startStep(runId: string, name: string, now: number): Promise<StepRecord | undefined> {
+    const row = await startStepQuery(this.db, runId, name, now).executeTakeFirst();
+    return row ? toStep(row) : undefined;
   }
 
   /**
@@ -523,6 +637,42 @@ function runPatch(p: RunPatch): Updateable<RunsTable> {
   if (p.owner !== undefined) out.owner = p.owner;
   if (p.heartbeatAt !== undefined) out.heartbeat_at = p.heartbeatAt;
   return out;
+}
+
+/** queued -> running for one attempt, only while its run is active and its step queued for it and due. */
+function claimDueAttemptQuery(db: QueryCreator<Database>, runId: string, step: string, attempt: number, owner: string, now: number) {
+  return db
+    .updateTable('step_attempts')
+    .set({ status: 'running', owner, started_at: now })
+    .where('run_id', '=', runId)
+    .where('step', '=', step)
+    .where('attempt', '=', attempt)
+    .where('status', '=', 'queued')
+    .where((eb) => eb.exists(eb.selectFrom('runs').select('id').where('id', '=', runId).where('status', 'in', [...ACTIVE_RUN_STATUSES])))
+    .where((eb) =>
+      eb.exists(
+        eb
+          .selectFrom('steps')
+          .select('name')
+          .where('run_id', '=', runId)
+          .where('name', '=', step)
+          .where('status', '=', 'queued')
+          .where('attempts', '=', attempt)
+          .where((w) => w.or([w('next_attempt_at', 'is', null), w('next_attempt_at', '<=', now + 20)])),
+      ),
+    )
+    .returning('queued_at');
+}
+
+/** A queued step turns running (its first start time kept across retries). */
+function startStepQuery(db: QueryCreator<Database>, runId: string, name: string, now: number) {
+  return db
+    .updateTable('steps')
+    .set((eb) => ({ status: 'running' as const, started_at: eb.fn.coalesce('started_at', eb.val(now)), next_attempt_at: null }))
+    .where('run_id', '=', runId)
+    .where('name', '=', name)
+    .where('status', '=', 'queued')
+    .returningAll();
 }
 
 function stepPatch(p: StepPatch): Updateable<StepsTable> {

@@ -62,7 +62,7 @@ export class Store {
     readonly dialect: DialectName,
     private readonly onClose: () => Promise<void> = async () => {},
   ) {
-    this.runs = new RunRepository(db);
+    this.runs = new RunRepository(db, dialect);
     this.logs = new LogRepository(db);
     this.credentials = new CredentialRepository(db);
     this.findings = new FindingRepository(db);

@@ -40,6 +40,8 @@ export interface CompiledWorkflow {
   finallyOrder: string[];
   timeoutMs?: number;
   concurrency?: { key: string; policy: ConcurrencyPolicy };
+  /** Some step may suspend (wait for a person): the run's waiting state must be kept up to date. */
+  mayWait: boolean;
 }
 
 export const DEFAULT_FOREACH_CONCURRENCY = 10;
@@ -78,6 +80,7 @@ export function compileWorkflow(def: WorkflowDefinition, registry: StepTypeRegis
     steps,
     mainOrder: topoOrder(def.spec.steps.map((s) => s.name), needsOf),
     finallyOrder: topoOrder(def.spec.finally.map((s) => s.name), needsOf),
+    mayWait: [...steps.values()].some((s) => s.stepType.suspends === true),
   };
   if (def.spec.timeout !== undefined) out.timeoutMs = parseDuration(def.spec.timeout, 'spec.timeout');
   if (def.spec.concurrency) out.concurrency = { key: def.spec.concurrency.key, policy: def.spec.concurrency.policy };

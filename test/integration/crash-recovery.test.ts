@@ -55,14 +55,16 @@ spec:
         const runs = await store.runs.listRuns({});
         if (runs.items.length === 0) return false;
         const steps = await store.runs.getSteps(runs.items[0]!.id);
-        return steps.filter((s) => s.status === 'running').length === 2;
+        if (steps.filter((s) => s.status === 'running').length !== 2) return false;
+        // The shell's process group is recorded just after the step turns running.
+        return (await store.runs.listAttempts(runs.items[0]!.id, 'unsafe'))[0]?.processes.length === 1;
       } finally {
         await store.close();
       }
     } catch {
       return false;
     }
-  }, 'both steps running');
+  }, 'both steps running and the shell started');
   child.kill('SIGKILL');
   await child;
 

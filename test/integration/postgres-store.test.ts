@@ -77,6 +77,33 @@ test('a DAG with outputs, forEach, when and finally', async () => {
   expect(typeof logs.items[0]!.id).toBe('number');
 });
 
+test('a wide fan-in completes in one-statement records: the join runs once, after every branch; exit codes kept', async () => {
+  const branches = Array.from({ length: 60 }, (_, i) => `    - { name: b${i}, type: noop, needs: [root], with: { value: "${i}" } }`).join('\n');
+  const run = await h.engine.trigger(
+    h.workflow(
+      wf(
+        `    - name: root
+      type: shell
+      with: { command: [sh, -c, 'exit 0'] }
+${branches}
+    - name: join
+      type: noop
+      needs: [${Array.from({ length: 60 }, (_, i) => `b${i}`).join(', ')}]`,
+      ),
+    ),
+  );
+  const done = await h.engine.waitFor(run.id, { timeoutMs: 60_000 });
+  expect([done.status, done.reason]).toEqual(['succeeded', null]);
+  const d = await h.engine.detail(run.id);
+  const join = d.steps.find((s) => s.name === 'join')!;
+  const lastBranchEnd = Math.max(...d.steps.filter((s) => s.name.startsWith('b')).map((s) => s.finishedAt!));
+  expect(join.attempts).toBe(1);
+  expect(join.startedAt!).toBeGreaterThanOrEqual(lastBranchEnd);
+  const rows = await pgServer.query(`select pending_needs from steps where run_id = '${run.id}' and name = 'join'`, { database: 'patrol_store' });
+  expect(Number(rows[0]!.pending_needs)).toBe(0);
+  expect((await h.store.runs.listAttempts(run.id, 'root'))[0]!.exitCode).toBe(0);
+});
+
 test('retries, cancel, and the queue concurrency policy', async () => {
   const r1 = await h.engine.trigger(h.workflow(wf(`    - { name: s, type: shell, retries: { limit: 2, backoff: { delay: 10ms } }, with: { command: ["false"] } }`)));
   const d1 = await h.engine.waitFor(r1.id, { timeoutMs: 20_000 });
