@@ -453,23 +453,6 @@ export class RunRepository {
     return row ? toStep(row) : undefined;
   }
 
-  /**
-   * Starts a queued attempt (compare-and-set queued -> running) and returns when it was queued,
-   * or undefined if it was not queued any more (a duplicate delivery).
-   */
-  async claimAttempt(runId: string, step: string, attempt: number, owner: string, now: number): Promise<number | undefined> {
-    const row = await this.db
-      .updateTable('step_attempts')
-      .set({ status: 'running', owner, started_at: now })
-      .where('run_id', '=', runId)
-      .where('step', '=', step)
-      .where('attempt', '=', attempt)
-      .where('status', '=', 'queued')
-      .returning('queued_at')
-      .executeTakeFirst();
-    return row ? Number(row.queued_at) : undefined;
-  }
-
   /** A new attempt waiting to be dispatched. */
   async insertQueuedAttempt(runId: string, step: string, attempt: number, now: number): Promise<void> {
     await this.insertAttempt({ runId, step, attempt, status: 'queued', owner: null, queuedAt: now, startedAt: null, finishedAt: null, exitCode: null, error: null, outputs: null, processes: [] });
