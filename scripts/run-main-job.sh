@@ -12,7 +12,11 @@ result="$PATROL_HOME/reports/local-host-latest.json"
 # --fail-on never: the job reports problems in the result; it does not fail on them.
 node bin/patrol.js inspect host --inventory examples/localhost.ini --fail-on never --json > "$result.tmp"
 mv "$result.tmp" "$result"
-node bin/patrol.js report "$(node -e 'console.log(JSON.parse(require("fs").readFileSync(process.argv[1])).run)' "$result")" --format md 2>/dev/null || true
+run_id="$(node -e 'console.log(JSON.parse(require("fs").readFileSync(process.argv[1])).run)' "$result")"
+# The HTML report (self-contained, the one emailed every morning) and a Markdown summary here.
+node bin/patrol.js report "$run_id" --format html --output "$PATROL_HOME/reports/local-host-latest.html"
+node bin/patrol.js report "$run_id" --format md --max-items 10
 echo
 echo "result: $result"
+echo "report: $PATROL_HOME/reports/local-host-latest.html"
 echo "runs:   node bin/patrol.js runs list"
