@@ -110,6 +110,9 @@ export class Orchestrator {
         for (const d of step?.dependents ?? []) push(d);
       }
 
+      // One query for the rows this advance looks at first, not one per step: a fan-out's first
+      // advance evaluates hundreds of steps.
+      if (work.length > 1) await state.parents([...new Set(work.flatMap((n) => [n, ...wf.steps.get(n)!.needs, ...wf.steps.get(n)!.reads]))]);
       // Drain the main phase; once every main step is terminal, open the finally phase (once).
       let finallyOpened = false;
       for (;;) {
@@ -346,7 +349,7 @@ export class Orchestrator {
     row.status = status;
     row.finishedAt = now;
     if (row.phase === 'main') state.invalidateMainDone();
-    if (row.idx === null) await state.tx.runs.decrementPendingNeeds(state.run.id, state.wf.steps.get(row.base)!.dependents);
+    if (row.idx === null) await state.releaseDependents(row.base);
     if (extra.reason !== undefined) row.reason = extra.reason;
     if (extra.outputs !== undefined) row.outputs = extra.outputs;
     const runId = state.run.id;
@@ -461,6 +464,16 @@ class RunState {
     }
     const runStatus = step.phase === 'finally' ? (await runOutcome(this.tx, this.run, this.wf, Date.now())).status : undefined;
     return expressionContext(this.run, stepViews(rows), runStatus ? { runStatus } : {});
+  }
+
+  /** A step ended: its dependents wait for one need less, in the store and in rows loaded here. */
+  async releaseDependents(base: string): Promise<void> {
+    const dependents = this.wf.steps.get(base)!.dependents;
+    await this.tx.runs.decrementPendingNeeds(this.run.id, dependents);
+    for (const d of dependents) {
+      const cached = this.parentRows.get(d);
+      if (cached) cached.pendingNeeds -= 1;
+    }
   }
 
   private async loadParents(names: readonly string[]): Promise<void> {

@@ -95,13 +95,8 @@ export class StepExecutor {
     // so recovery never sees a running attempt under a queued step.
     const now = clock();
     const claimOnce = (s: Store) => s.runs.claimAndStart(runId, name, attempt, this.deps.ownerId, now);
-    const [claim, run] = await Promise.all([
-      store.dialect === 'postgres' ? claimOnce(store) : store.transaction(claimOnce),
-      // Read alongside the claim (one round trip less); a run that ends meanwhile is caught by
-      // the claim's own check and, later, by the fenced record.
-      store.runs.getRun(runId),
-    ]);
-    if (!claim || !run) {
+    const claim = store.dialect === 'postgres' ? await claimOnce(store) : await store.transaction(claimOnce);
+    if (!claim) {
       // Not claimable: a duplicate, a finished run, or a retry that is not due yet.
       const row = await store.runs.getStep(runId, name);
       if (row?.status === 'queued' && row.attempts === attempt && row.nextAttemptAt !== null && row.nextAttemptAt > now + 20) {
@@ -109,7 +104,7 @@ export class StepExecutor {
       }
       return;
     }
-    const { row, queuedAt } = claim;
+    const { row, queuedAt, run } = claim;
     const startedAt = now;
     if (!(await this.takeLeases(run, row, attempt, task.type))) return;
     this.deps.events.emit('step', { runId, step: name, status: 'running', attempt, at: startedAt, type: task.type, queuedAt });

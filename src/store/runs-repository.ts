@@ -250,9 +250,13 @@ export class RunRepository {
 
   /** Parent rows (one per step definition) by name. */
   async getParents(runId: string, names: readonly string[]): Promise<StepRecord[]> {
-    if (names.length === 0) return [];
-    const rows = await this.db.selectFrom('steps').selectAll().where('run_id', '=', runId).where('name', 'in', [...names]).where('idx', 'is', null).execute();
-    return rows.map(toStep);
+    const out: StepRecord[] = [];
+    // Chunks keep each statement well under the drivers' bound-parameter limits.
+    for (let i = 0; i < names.length; i += 500) {
+      const rows = await this.db.selectFrom('steps').selectAll().where('run_id', '=', runId).where('name', 'in', names.slice(i, i + 500)).where('idx', 'is', null).execute();
+      for (const r of rows) out.push(toStep(r));
+    }
+    return out;
   }
 
   /** forEach instances of a step, in item order. */
@@ -375,12 +379,12 @@ export class RunRepository {
    * which is most of a short step's overhead in the distributed mode. On SQLite (in-process, no
    * round trips) the caller runs it inside a transaction.
    */
-  async claimAndStart(runId: string, step: string, attempt: number, owner: string, now: number): Promise<{ row: StepRecord; queuedAt: number } | undefined> {
+  async claimAndStart(runId: string, step: string, attempt: number, owner: string, now: number): Promise<{ row: StepRecord; queuedAt: number; run: RunRecord } | undefined> {
     if (this.dialect !== 'postgres') {
       const queuedAt = await this.claimDueAttempt(runId, step, attempt, owner, now);
       if (queuedAt === undefined) return undefined;
-      const row = await this.startStep(runId, step, now);
-      return row ? { row, queuedAt } : undefined;
+      const [row, run] = [await this.startStep(runId, step, now), await this.getRun(runId)];
+      return row && run ? { row, queuedAt, run } : undefined;
     }
     const row = await this.db
       .with('claimed', (db) => claimDueAttemptQuery(db, runId, step, attempt, owner, now))
@@ -389,10 +393,12 @@ export class RunRepository {
       .selectFrom(['started', 'claimed'])
       .selectAll('started')
       .select('claimed.queued_at')
+      // The run rides along as JSON (its bigint timestamps become JSON numbers): no second query.
+      .select(sql<Omit<Selectable<RunsTable>, 'definition'>>`(select row_to_json(r) from (select ${sql.join(RUN_COLUMNS.map((c) => sql.ref(c)))} from runs where id = ${runId}) r)`.as('run_row'))
       .executeTakeFirst();
     if (!row) return undefined;
-    const { queued_at, ...stepRow } = row;
-    return { row: toStep(stepRow as Selectable<StepsTable>), queuedAt: Number(queued_at) };
+    const { queued_at, run_row, ...stepRow } = row;
+    return { row: toStep(stepRow as Selectable<StepsTable>), queuedAt: Number(queued_at), run: toRun(run_row) };
   }
 
   /**
