@@ -81,8 +81,8 @@ type Chart struct {
 // Files is .Files.
 type Files map[string][]byte
 
-func (f Files) Get(name string) string       { return string(f[name]) }
-func (f Files) GetBytes(name string) []byte  { return f[name] }
+func (f Files) Get(name string) string      { return string(f[name]) }
+func (f Files) GetBytes(name string) []byte { return f[name] }
 
 // KubeVersion is .Capabilities.KubeVersion.
 type KubeVersion struct {
