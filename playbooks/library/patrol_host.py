@@ -37,16 +37,15 @@ import json
 import os
 import re
 import socket
-import ssl
 import struct
 import subprocess
-import tempfile
 import threading
 import time
 
 from ansible.module_utils.basic import AnsibleModule
+from ansible.module_utils.patrol_sections import (SECTION_ARGS, SectionError, cert_file, num, parse_show, read,
+                                                  run, run_sections, str_list, which)
 
-RAW_LIMIT = 2048
 SECTIONS = {}
 
 # Filesystems that hold no data of their own (as node_exporter excludes them).
@@ -63,71 +62,12 @@ def section(name):
     return register
 
 
-class SectionError(Exception):
-    pass
-
-
-def run(argv, timeout, input_text=None, env=None):
-    """Runs argv (no shell) with a hard timeout; returns (rc, stdout, stderr)."""
-    try:
-        p = subprocess.run(['timeout', '--signal=KILL', str(max(1, int(timeout)))] + list(argv), input=input_text,
-                           stdout=subprocess.PIPE, stderr=subprocess.PIPE, universal_newlines=True, timeout=timeout + 5,
-                           env=env)
-    except subprocess.TimeoutExpired:
-        return 137, '', 'timed out'
-    except OSError as e:
-        return 127, '', str(e)
-    return p.returncode, p.stdout, p.stderr
-
-
-def which(name, extra=('/usr/sbin', '/sbin', '/usr/local/sbin', '/usr/local/bin', '/usr/bin', '/bin')):
-    for d in os.environ.get('PATH', '').split(':') + list(extra):
-        p = os.path.join(d, name)
-        if d and os.path.isfile(p) and os.access(p, os.X_OK):
-            return p
-    return None
-
-
-def cap(text, limit=RAW_LIMIT):
-    if text is None:
-        return None
-    return text if len(text) <= limit else text[:limit] + '\n... [%d more characters]' % (len(text) - limit)
-
-
-def read(path, default=None):
-    try:
-        with open(path) as f:
-            return f.read()
-    except (OSError, UnicodeDecodeError):
-        return default
-
-
 def read_int(path, default=None):
     v = read(path)
     try:
         return int(v.strip()) if v is not None else default
     except ValueError:
         return default
-
-
-def num(params, key, default, lo=None, hi=None):
-    """A numeric parameter (users write them in YAML), clamped to [lo, hi]."""
-    try:
-        v = float(params.get(key, default))
-    except (TypeError, ValueError):
-        v = float(default)
-    if lo is not None:
-        v = max(lo, v)
-    if hi is not None:
-        v = min(hi, v)
-    return v
-
-
-def str_list(params, key, default):
-    v = params.get(key, default)
-    if isinstance(v, str):
-        v = [v]
-    return [str(x) for x in (v or []) if str(x) != '']
 
 
 def unescape_mount(path):
@@ -849,20 +789,6 @@ def time_section(params, timeout):
 SHOW_PROPS = 'Id,Type,LoadState,ActiveState,SubState,Result,UnitFileState,NRestarts,ExecMainStatus,ConditionResult,TriggeredBy,Description'
 
 
-def parse_show(text):
-    units, cur = [], {}
-    for line in text.splitlines() + ['']:
-        if not line.strip():
-            if cur:
-                units.append(cur)
-                cur = {}
-            continue
-        if '=' in line:
-            k, v = line.split('=', 1)
-            cur[k] = v
-    return units
-
-
 @section('systemd')
 def systemd(params, timeout):
     if not os.path.isdir('/run/systemd/system'):
@@ -1105,39 +1031,8 @@ def kernel_log(params, timeout):
 # ---------------------------------------------------------------------------------------------
 # Certificates
 
-PEM_CERT = re.compile(b'-----BEGIN (?:TRUSTED )?CERTIFICATE-----.+?-----END (?:TRUSTED )?CERTIFICATE-----', re.S)
 DEFAULT_CERT_PATHS = ['/etc/kubernetes/pki/*.crt', '/etc/kubernetes/pki/etcd/*.crt', '/var/lib/kubelet/pki/*.crt',
                       '/var/lib/kubelet/pki/kubelet-client-current.pem', '/etc/letsencrypt/live/*/cert.pem']
-
-
-def name_of(rdns):
-    parts = []
-    for rdn in rdns or ():
-        for k, v in rdn:
-            if k in ('commonName', 'organizationName', 'organizationalUnitName'):
-                parts.append('%s=%s' % ({'commonName': 'CN', 'organizationName': 'O', 'organizationalUnitName': 'OU'}[k], v))
-    return ', '.join(parts)
-
-
-def decode_pem_cert(pem_bytes, timeout):
-    """A PEM certificate -> {subject, issuer, notBefore, notAfter (epoch ms), serial}."""
-    decoder = getattr(getattr(ssl, '_ssl', None), '_test_decode_cert', None)
-    fd, tmp = tempfile.mkstemp(prefix='patrol-cert-', suffix='.pem')
-    try:
-        with os.fdopen(fd, 'wb') as f:
-            f.write(pem_bytes + b'\n')
-        if decoder is not None:
-            c = decoder(tmp)
-            return {'subject': name_of(c.get('subject')), 'issuer': name_of(c.get('issuer')), 'serial': c.get('serialNumber'),
-                    'notBefore': int(ssl.cert_time_to_seconds(c['notBefore']) * 1000), 'notAfter': int(ssl.cert_time_to_seconds(c['notAfter']) * 1000)}
-        rc, out, err = run(['openssl', 'x509', '-noout', '-startdate', '-enddate', '-subject', '-issuer', '-serial', '-nameopt', 'RFC2253', '-in', tmp], timeout)
-        if rc != 0:
-            raise ValueError((err or out).strip()[:200] or 'openssl x509 failed')
-        kv = dict(l.split('=', 1) for l in out.splitlines() if '=' in l)
-        return {'subject': kv.get('subject', ''), 'issuer': kv.get('issuer', ''), 'serial': kv.get('serial'),
-                'notBefore': int(ssl.cert_time_to_seconds(kv['notBefore']) * 1000), 'notAfter': int(ssl.cert_time_to_seconds(kv['notAfter']) * 1000)}
-    finally:
-        os.unlink(tmp)
 
 
 @section('certs')
@@ -1154,33 +1049,11 @@ def certs(params, timeout):
             if path in seen or not os.path.isfile(path) or len(files) >= max_files:
                 continue
             seen.add(path)
-            try:
-                with open(path, 'rb') as f:
-                    content = f.read(2 * 1024 * 1024)
-            except OSError as e:
-                files.append({'path': path, 'format': None, 'certs': [], 'error': e.strerror})
-                continue
-            blocks = PEM_CERT.findall(content)
-            entry = {'path': path, 'format': 'PEM' if blocks else 'DER', 'certs': []}
-            try:
-                if blocks:
-                    for b in blocks[:20]:
-                        entry['certs'].append(decode_pem_cert(b, min(timeout, 5)))
-                elif b'-----BEGIN' in content:
-                    skipped.append({'path': path, 'reason': 'PEM file without a certificate (a key or request)'})
-                    continue
-                elif content[:1] == b'\x30':
-                    entry['certs'].append(decode_pem_cert(ssl.DER_cert_to_PEM_cert(content).encode('ascii'), min(timeout, 5)))
-                else:
-                    skipped.append({'path': path, 'reason': 'neither PEM nor DER'})
-                    continue
-            except Exception as e:
-                entry['error'] = 'cannot decode the certificate: %s' % (str(e) or type(e).__name__)
-            files.append(entry)
-            for c in entry['certs']:
-                raw.append('%s: %s notAfter=%s' % (path, c['subject'], time.strftime('%Y-%m-%dT%H:%M:%SZ', time.gmtime(c['notAfter'] / 1000))))
-            if entry.get('error'):
-                raw.append('%s: %s' % (path, entry['error']))
+            entry, why = cert_file(path, min(timeout, 5), raw)
+            if entry is None:
+                skipped.append({'path': path, 'reason': why})
+            else:
+                files.append(entry)
     data = {'patterns': patterns, 'files': files, 'skipped': skipped[:50], 'unmatched': unmatched}
     return data, 'openssl x509 -noout -subject -enddate -in FILE  (for each file matching %s)' % ' '.join(patterns), '\n'.join(raw) or 'no certificate files matched'
 
@@ -1342,57 +1215,8 @@ def kubelet(params, timeout):
 
 # ---------------------------------------------------------------------------------------------
 
-def collect(name, fn, params, timeout):
-    started = time.time()
-    box = {}
-
-    def target():
-        try:
-            data, command, raw = fn(params, timeout)
-            box['result'] = {'ok': True, 'data': data, 'command': command, 'raw': cap(raw)}
-        except SectionError as e:
-            box['result'] = {'ok': False, 'error': str(e)}
-        except Exception as e:  # a bug or an odd host must not lose the other sections
-            box['result'] = {'ok': False, 'error': '%s: %s' % (type(e).__name__, e)}
-
-    t = threading.Thread(target=target)
-    t.daemon = True
-    t.start()
-    t.join(timeout)
-    res = box.get('result') or {'ok': False, 'error': 'timed out after %ss' % timeout}
-    res['durationMs'] = int((time.time() - started) * 1000)
-    return res
-
-
 def main():
-    module = AnsibleModule(argument_spec=dict(
-        section_timeout=dict(type='int', default=20),
-        sections=dict(type='list', elements='str'),
-        params=dict(type='dict', default={}),
-    ), supports_check_mode=True)
-    wanted = module.params['sections'] or sorted(SECTIONS)
-    unknown = [s for s in wanted if s not in SECTIONS]
-    if unknown:
-        module.fail_json(msg='unknown sections: %s (known: %s)' % (', '.join(unknown), ', '.join(sorted(SECTIONS))))
-    timeout = module.params['section_timeout']
-    params = module.params['params'] or {}
-    results = {}
-    # Sections run in parallel threads: the slowest, not the sum, bounds the task.
-    threads = []
-    for name in wanted:
-        def work(n=name):
-            p = params.get(n) or {}
-            results[n] = collect(n, SECTIONS[n], p if isinstance(p, dict) else {}, timeout)
-        t = threading.Thread(target=work)
-        t.daemon = True
-        t.start()
-        threads.append(t)
-    deadline = time.time() + timeout + 2
-    for t in threads:
-        t.join(max(0, deadline - time.time()))
-    for name in wanted:
-        results.setdefault(name, {'ok': False, 'error': 'timed out after %ss' % timeout, 'durationMs': timeout * 1000})
-    module.exit_json(changed=False, patrol={'version': 1, 'sections': dict(results)})
+    run_sections(AnsibleModule(argument_spec=SECTION_ARGS, supports_check_mode=True), SECTIONS)
 
 
 if __name__ == '__main__':

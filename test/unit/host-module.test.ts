@@ -3,16 +3,10 @@
  * systemctl show, crontabs, kubelet configs and flags, /proc/net/tcp, /proc/PID/stat, kernel log
  * lines. Runs the module's own functions with the targets' interpreter (/usr/bin/python3).
  */
-import { execFileSync } from 'node:child_process';
-import { join } from 'node:path';
-
-const LIBRARY = join(import.meta.dirname, '..', '..', 'playbooks', 'library');
+import { callModule } from '../support/python-modules.js';
 
 /** Calls patrol_host.FN(*args) in Python and returns the JSON of the result. */
-function py(expr: string, args: unknown[] = []): any {
-  const code = `import json, sys\nsys.path.insert(0, ${JSON.stringify(LIBRARY)})\nimport patrol_host as m\nargs = json.loads(sys.stdin.read())\nprint(json.dumps(${expr}))`;
-  return JSON.parse(execFileSync('/usr/bin/python3', ['-c', code], { input: JSON.stringify(args), encoding: 'utf8' }));
-}
+const py = (expr: string, args: unknown[] = []): any => callModule('patrol_host', expr, args);
 
 test('systemctl show output: one record per unit (recorded from systemd 252)', () => {
   const text = [

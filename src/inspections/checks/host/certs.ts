@@ -1,10 +1,8 @@
-import { defineCheck, thresholdOf, type FindingDraft } from '../../check.js';
+import { defineCheck, type FindingDraft } from '../../check.js';
+import { certFileFinding } from '../cert-expiry.js';
 import { certsSection } from '../../collectors/host/host-sections.js';
 
 export const DEFAULT_CERT_PATHS = ['/etc/kubernetes/pki/*.crt', '/etc/kubernetes/pki/etcd/*.crt', '/var/lib/kubelet/pki/*.crt', '/var/lib/kubelet/pki/kubelet-client-current.pem', '/etc/letsencrypt/live/*/cert.pem'];
-
-const DAY = 86_400_000;
-const date = (ms: number) => new Date(ms).toISOString().slice(0, 10);
 
 /** Certificate files expiring soon (< 30 days warning, < 7 critical). */
 export const hostCertExpiry = defineCheck({
@@ -21,29 +19,7 @@ export const hostCertExpiry = defineCheck({
     const out: FindingDraft[] = [];
     for (const f of data.files) {
       const t = `${target.name}:${f.path}`;
-      const s = settings(t);
-      if (f.error || f.certs.length === 0) {
-        out.push({ target: t, severity: 'error', message: `${f.path}: ${f.error ?? 'no certificate found'}` });
-        continue;
-      }
-      const first = [...f.certs].sort((a, b) => a.notAfter - b.notAfter)[0]!;
-      const left = (first.notAfter - now) / DAY;
-      const notYet = f.certs.find((c) => c.notBefore > now);
-      // Strictly fewer days than the thresholds ("< 30 days warning, < 7 critical").
-      const sev = left <= 0 || (s.critical !== undefined && left < s.critical) ? 'critical' : s.warning !== undefined && left < s.warning ? 'warning' : 'ok';
-      const which = f.certs.length > 1 ? ` (earliest of ${f.certs.length} certificates in the file)` : '';
-      out.push({
-        target: t,
-        severity: notYet && sev === 'ok' ? 'warning' : sev,
-        value: Math.round(left * 10) / 10,
-        threshold: thresholdOf(s, 'below'),
-        message:
-          left <= 0
-            ? `${f.path}: ${first.subject || 'certificate'} expired ${Math.round(-left * 10) / 10} days ago (${date(first.notAfter)})${which}`
-            : `${f.path}: ${first.subject || 'certificate'} expires in ${Math.round(left * 10) / 10} days (${date(first.notAfter)}, issuer ${first.issuer || 'unknown'})${which}${notYet ? `; ${notYet.subject} is not valid before ${date(notYet.notBefore)}` : ''}`,
-        details: { format: f.format, certificates: f.certs.map((c) => ({ subject: c.subject, issuer: c.issuer, serial: c.serial, notBefore: date(c.notBefore), notAfter: date(c.notAfter) })) },
-        evidence: { command: `openssl x509 -noout -subject -issuer -enddate ${f.format === 'DER' ? '-inform DER ' : ''}-in ${f.path}`, raw: f.certs.map((c) => `subject=${c.subject}\nissuer=${c.issuer}\nnotAfter=${new Date(c.notAfter).toUTCString()}`).join('\n') },
-      });
+      out.push(certFileFinding(f, t, settings(t), now, `openssl x509 -noout -subject -issuer -enddate ${f.format === 'DER' ? '-inform DER ' : ''}-in ${f.path}`));
     }
     if (data.files.length === 0) {
       out.push({ target: target.name, severity: 'ok', message: `no certificate files match ${data.patterns.join(', ')}${data.skipped.length ? ` (${data.skipped.length} files without certificates skipped)` : ''}` });

@@ -1,0 +1,25 @@
+import { execFileSync } from 'node:child_process';
+import { join } from 'node:path';
+
+const PLAYBOOKS = join(import.meta.dirname, '..', '..', 'playbooks');
+
+/**
+ * Calls a function of one of Patrol's collection modules (playbooks/library/NAME.py) with the
+ * targets' interpreter (/usr/bin/python3) and returns the JSON of the result. The shared helpers
+ * are loaded as Ansible ships them: playbooks/module_utils/X.py becomes ansible.module_utils.X.
+ */
+export function callModule(module: string, expr: string, args: unknown[] = []): any {
+  const code = [
+    'import importlib.util, json, sys',
+    'import ansible.module_utils',
+    `_spec = importlib.util.spec_from_file_location('ansible.module_utils.patrol_sections', ${JSON.stringify(join(PLAYBOOKS, 'module_utils', 'patrol_sections.py'))})`,
+    '_mu = importlib.util.module_from_spec(_spec)',
+    '_spec.loader.exec_module(_mu)',
+    "sys.modules['ansible.module_utils.patrol_sections'] = _mu",
+    `sys.path.insert(0, ${JSON.stringify(join(PLAYBOOKS, 'library'))})`,
+    `import ${module} as m`,
+    'args = json.loads(sys.stdin.read())',
+    `print(json.dumps(${expr}))`,
+  ].join('\n');
+  return JSON.parse(execFileSync('/usr/bin/python3', ['-c', code], { input: JSON.stringify(args), encoding: 'utf8' }));
+}
