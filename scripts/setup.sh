@@ -16,6 +16,7 @@ bash scripts/install-system-deps.sh "$profile"
 # npm ci only when node_modules is missing or older than the lock file (fast re-runs).
 if [ ! -f node_modules/.package-lock.json ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
   echo "installing npm packages (npm ci)…"
+  node scripts/prune-lock-optionals.mjs
   npm ci --no-audit --no-fund --loglevel=error
 fi
 # better-sqlite3 is a native addon built from source here (no prebuilt download offline).
