@@ -51,6 +51,8 @@ export const SERVER_RESOURCES: ServerResource[] = [
   r('autoscaling', 'v2', 'horizontalpodautoscalers', 'horizontalpodautoscaler', 'HorizontalPodAutoscaler', true, { shortNames: ['hpa'], categories: ['all'] }),
   r('policy', 'v1', 'poddisruptionbudgets', 'poddisruptionbudget', 'PodDisruptionBudget', true, { shortNames: ['pdb'] }),
   r('storage.k8s.io', 'v1', 'storageclasses', 'storageclass', 'StorageClass', false, { shortNames: ['sc'] }),
+  r('networking.k8s.io', 'v1', 'ingresses', 'ingress', 'Ingress', true, { shortNames: ['ing'] }),
+  r('gateway.networking.k8s.io', 'v1', 'httproutes', 'httproute', 'HTTPRoute', true),
 ];
 
 /** "pods" or "deployments.apps" -> resource. */

@@ -16,6 +16,7 @@ import { findResource, groupVersion, resourceByKind, SERVER_RESOURCES, type Serv
 import { labelsMatch, parseFieldSelector, parseLabelSelector } from './selectors.js';
 import * as S from './status.js';
 import { fieldValue, keyFor, lowerBound, StaticSource, type KubeObj, type ObjectSource } from './store.js';
+import type { ServerExtension } from './extension.js';
 
 const gzipAsync = promisify(gzip);
 
@@ -57,7 +58,7 @@ export interface Faults {
    * following ones answer 410 Gone, `times` times in total. `withFreshToken` (default true, as
    * kube-apiserver) includes the "inconsistent" continue token in the Status.
    */
-  expireContinue?: { afterPages: number; times: number; withFreshToken?: boolean; match?: (req: RequestInfo) => boolean };
+  expireContinue?: { afterPages: number; times: number; withFreshToken?: boolean; match?: (req: RequestInfo) => boolean; /** Matching continue requests seen so far (kept by the server). */ seen?: number };
   /** Answer matching requests with an HTTP error `times` times (e.g. 503, 500). */
   errors?: { match: (req: RequestInfo) => boolean; status: number; times: number }[];
 }
@@ -168,11 +169,12 @@ export class KubeApiServer {
   private readonly sockets = new Set<Socket>();
   private readonly tokens = new Map<string, TokenUser>();
   private readonly statics = new Map<string, StaticSource>();
+  /** Handlers for what the read-only core does not serve (writes, watch, subresources); see extension.ts. */
+  private readonly extensions: ServerExtension[] = [];
   private readonly sources = new Map<string, ObjectSource>();
   private rv: number;
   /** Continue tokens of lists at resourceVersions below this are expired (etcd compaction). */
   private compactedRv = 0;
-  private readonly continueCounts = new Map<string, number>();
   private readonly version: VersionInfo;
   private dir: string;
   url = '';
@@ -305,6 +307,24 @@ export class KubeApiServer {
     this.compactedRv = ++this.rv;
   }
 
+  /** Adds a handler for authorized resource requests the core does not serve (see extension.ts). */
+  use(ext: ServerExtension): void {
+    this.extensions.push(ext);
+  }
+
+  /** The writable store of a resource (created on first use), for extensions. */
+  staticsFor(res: ServerResource): StaticSource {
+    const key = `${res.group}/${res.resource}`;
+    let src = this.statics.get(key);
+    if (!src) this.statics.set(key, (src = new StaticSource()));
+    return src;
+  }
+
+  /** The next resourceVersion, for extensions that write. */
+  nextResourceVersion(): number {
+    return ++this.rv;
+  }
+
   get resourceVersion(): number {
     return this.rv;
   }
@@ -351,7 +371,7 @@ export class KubeApiServer {
       user = who.user;
       const info: RequestInfo = { method: req.method ?? 'GET', path, query: url.searchParams, user };
       if (!(await this.applyFaults(info, req, res, sendStatus))) return this.record(req, url, user, 0, started);
-      await this.route(req.method ?? 'GET', path, url.searchParams, who, send, sendStatus);
+      await this.route(req.method ?? 'GET', path, url.searchParams, who, send, sendStatus, req, res);
     } catch (err) {
       await sendStatus(S.internalError((err as Error).message));
     }
@@ -428,6 +448,8 @@ export class KubeApiServer {
     who: TokenUser,
     send: (code: number, body: string | Buffer, type?: string, extra?: Record<string, string>) => Promise<void>,
     sendStatus: (s: S.Status, extra?: Record<string, string>) => Promise<void>,
+    req?: IncomingMessage,
+    response?: ServerResponse,
   ): Promise<void> {
     const json = (v: unknown) => send(200, JSON.stringify(v));
     const nonResource = async (fn: () => Promise<void>) => {
@@ -484,6 +506,9 @@ export class KubeApiServer {
     if (!this.authorize(who, { verb, group, resource: authzResource, ...(name ? { name } : {}) })) {
       return sendStatus(S.forbidden({ user: who.user, verb, group, resource: res.resource, ...(subresource ? { subresource } : {}), ...(namespace ? { namespace } : {}), ...(name ? { name } : {}) }));
     }
+    for (const ext of this.extensions) {
+      if (req && response && (await ext.handle({ method, verb, res, namespace, name, sub, query: q, who, req, response }, { send, sendStatus }))) return;
+    }
     if (method !== 'GET') return sendStatus(S.methodNotAllowed());
     if (verb === 'watch') return sendStatus(S.badRequest('watch is not supported by the test API server'));
     if (subresource) {
@@ -536,10 +561,10 @@ export class KubeApiServer {
         return sendStatus(S.badRequest((err as Error).message));
       }
       const info: RequestInfo = { method: 'GET', path, query: q, user: who.user };
-      const n = (this.continueCounts.get(path) ?? 0) + 1;
-      this.continueCounts.set(path, n);
       const ef = this.faults.expireContinue;
-      const injected = ef && ef.times > 0 && n >= ef.afterPages && (!ef.match || ef.match(info));
+      const matches = !!ef && (!ef.match || ef.match(info));
+      if (matches) ef!.seen = (ef!.seen ?? 0) + 1;
+      const injected = matches && ef!.times > 0 && ef!.seen! >= ef!.afterPages;
       if (injected) ef!.times--;
       if (injected || (tok.rv !== -1 && tok.rv < this.compactedRv)) {
         const fresh = injected && ef!.withFreshToken === false ? undefined : encodeContinue({ rv: -1, start: tok.start });

@@ -109,14 +109,14 @@ function resources(c: ContainerSpec): Record<string, unknown> {
   return out;
 }
 
-function containerSpec(c: ContainerSpec, kubeApiAccess: string): Record<string, unknown> {
+function containerSpec(c: ContainerSpec, kubeApiAccess: string, mirror = false): Record<string, unknown> {
   return {
     name: c.name,
     image: c.image,
     ...(c.port ? { ports: [{ name: 'http', containerPort: c.port, protocol: 'TCP' }] } : {}),
     ...(c.env ? { env: Object.entries(c.env).map(([name, value]) => ({ name, value })) } : {}),
     resources: resources(c),
-    volumeMounts: [{ name: kubeApiAccess, readOnly: true, mountPath: '/var/run/secrets/kubernetes.io/serviceaccount' }],
+    volumeMounts: mirror ? [{ name: 'k8s-certs', readOnly: true, mountPath: '/etc/kubernetes/pki' }] : [{ name: kubeApiAccess, readOnly: true, mountPath: '/var/run/secrets/kubernetes.io/serviceaccount' }],
     ...(c.probes && c.port
       ? {
           livenessProbe: { httpGet: { path: '/healthz', port: c.port, scheme: 'HTTP' }, initialDelaySeconds: 10, timeoutSeconds: 1, periodSeconds: 10, successThreshold: 1, failureThreshold: 3 },
@@ -221,7 +221,7 @@ export function buildPod(p: PodParams): Obj {
           },
         ],
     ...(p.initContainers ? { initContainers: p.initContainers.map((c) => containerSpec(c, api)) } : {}),
-    containers: p.containers.map((c) => containerSpec(c, api)),
+    containers: p.containers.map((c) => containerSpec(c, api, p.mirror)),
     restartPolicy: p.restartPolicy ?? 'Always',
     terminationGracePeriodSeconds: 30,
     dnsPolicy: p.hostNetwork ? 'ClusterFirstWithHostNet' : 'ClusterFirst',
