@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { patrol } from '../support/cli.js';
 import { startSshHosts, type SshHosts } from '../support/ssh-hosts.js';
 import { openStore } from '../../src/store/open-store.js';
+import { pendingApproval } from '../support/remediation.js';
 
 // A finding remediated end to end against a real SSH host with real Ansible: a small filesystem
 // on host-1 fills with old logs, the inspection finds it, `patrol remediate` dry-runs the cleanup,
@@ -34,23 +35,6 @@ afterAll(async () => {
   rmSync(home, { recursive: true, force: true });
 });
 
-async function pendingApproval(proc: { exitCode?: number | null } & PromiseLike<{ exitCode?: number; stderr: string }>): Promise<{ id: string; plan: string | null; message: string }> {
-  let ended: { exitCode?: number; stderr: string } | undefined;
-  void proc.then((r) => (ended = r));
-  for (let i = 0; i < 600; i++) {
-    if (ended) throw new Error(`patrol remediate ended (exit ${ended.exitCode}) before asking for approval:\n${ended.stderr}`);
-    const store = await openStore({ url: join(home, 'patrol.db'), migrate: false });
-    try {
-      const p = await store.approvals.list({ status: ['pending'] });
-      if (p.items[0]) return p.items[0];
-    } finally {
-      await store.close();
-    }
-    await new Promise((r) => setTimeout(r, 200));
-  }
-  throw new Error('no approval was requested');
-}
-
 test('the disk fills, the inspection finds it, the runbook runs after approval, the re-check passes', async () => {
   const h1 = fleet.hosts[0]!;
   const inspected = await patrol(['inspect', 'host', '-i', inventory, '--json', '--fail-on', 'never'], { home });
@@ -63,7 +47,7 @@ test('the disk fills, the inspection finds it, the runbook runs after approval, 
   await store.close();
 
   const run = patrol(['remediate', findingId, '--json'], { home, timeoutMs: 300_000 });
-  const approval = await pendingApproval(run);
+  const approval = await pendingApproval(home, run);
   // The approval shows the finding's evidence and the dry run's plan (what would be deleted).
   expect(approval.message).toContain(h1.name);
   expect(approval.plan).toContain(`${mount} is`);

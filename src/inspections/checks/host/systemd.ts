@@ -11,6 +11,7 @@ export const hostSystemdFailedUnits = defineCheck({
   source: { collector: 'host', section: 'systemd', schema: systemdSection },
   defaults: { severity: 'warning', ignore: [] },
   remediation: 'Read why it failed: `systemctl status UNIT`, `journalctl -u UNIT -b -n 100`. Fix the cause and `systemctl restart UNIT`; if the unit is not needed, `systemctl disable UNIT` and `systemctl reset-failed UNIT`.',
+  remediationWorkflow: 'restart-service',
   reference: 'KubeEye systemd rules; node-mixin NodeSystemdServiceFailed (warning)',
   evaluate({ data, target, settings }) {
     const s = settings();
@@ -39,6 +40,7 @@ export const hostSystemdBootServices = defineCheck({
   source: { collector: 'host', section: 'systemd', schema: systemdSection },
   defaults: { expected: [], ignore: [], severity: 'warning', restarts: 3 },
   remediation: 'Start it and read why it is not running: `systemctl start UNIT`, `systemctl status UNIT`, `journalctl -u UNIT -b`. If it should not run at boot, `systemctl disable UNIT`. For crash loops, fix the cause in the journal before raising Restart= limits.',
+  remediationWorkflow: 'restart-service',
   reference: 'KubeEye systemd rules (kubelet, container runtime, etcd active); node-mixin crash-looping units',
   evaluate({ data, target, settings }) {
     const s = settings();
