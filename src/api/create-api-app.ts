@@ -4,14 +4,12 @@ import cookieParser from 'cookie-parser';
 import { rateLimit, ipKeyGenerator } from 'express-rate-limit';
 import { randomUUID } from 'node:crypto';
 import type { ApiDeps } from './deps.js';
-import { isStream, routeKey, type AnyRoute, type AuditNote, type RouteContext } from './route.js';
-import { errorMiddleware, toHttpError, validatePart } from './errors.js';
+import { routeKey, type AnyRoute } from './route.js';
+import { errorMiddleware } from './errors.js';
+import { executeRoute, RouteInvoker } from './execute-route.js';
 import { buildOpenApi, type OpenApiDocument } from './openapi.js';
 import type { Actor } from '../auth/actor.js';
-import { authorize } from '../auth/actor.js';
-import { isPermission } from '../auth/permissions.js';
-import type { From } from '../auth/auth-service.js';
-import { AccessDeniedError, InputError, PatrolError, RateLimitedError, UnauthenticatedError } from '../errors/index.js';
+import { AccessDeniedError, PatrolError, RateLimitedError, UnauthenticatedError } from '../errors/index.js';
 import { allRoutes } from './routes/index.js';
 import { SESSION_COOKIE, CSRF_COOKIE, CSRF_HEADER } from './cookies.js';
 
@@ -21,6 +19,9 @@ export interface ApiApp {
   app: express.Express;
   routes: readonly AnyRoute[];
   openapi: OpenApiDocument;
+  /** Calls routes inside the server as a signed-in user (the console): same checks, same audit. */
+  invoker: RouteInvoker;
+  deps: ApiDeps;
 }
 
 const UNSAFE = new Set(['post', 'put', 'patch', 'delete']);
@@ -86,7 +87,7 @@ export function createApiApp(deps: ApiDeps): ApiApp {
     } else next(new PatrolError(`no such endpoint: ${req.method} ${req.path.slice(0, 200)} (see /api/v1/openapi.json)`, { code: 'route-not-found', retryable: false }));
   });
   app.use(errorMiddleware(deps.logger));
-  return { app, routes, openapi };
+  return { app, routes, openapi, invoker: new RouteInvoker(deps, routes), deps };
 }
 
 /** A body that is not JSON would be ignored silently: refuse it instead. */
@@ -101,17 +102,6 @@ function refuseNonJsonBodies(req: Request, _res: Response, next: NextFunction): 
 
 function pathRegex(path: string): RegExp {
   return new RegExp(`^${path.replace(/[.*+?^${}()|[\]\\]/g, '\\$&').replace(/:[A-Za-z_][A-Za-z0-9_]*/g, '[^/]+')}/?$`);
-}
-
-/** Query values as strings: a repeated parameter becomes one comma-separated value. */
-function normalizeQuery(q: unknown): Record<string, string> {
-  const out: Record<string, string> = {};
-  for (const [k, v] of Object.entries((q ?? {}) as Record<string, unknown>)) {
-    if (Array.isArray(v)) out[k] = v.map(String).join(',');
-    else if (typeof v === 'string') out[k] = v;
-    else throw new InputError(`query parameter "${k}" has an unsupported form`, { field: `query.${k}` });
-  }
-  return out;
 }
 
 async function authenticate(req: Request, deps: ApiDeps): Promise<Actor | undefined> {
@@ -129,94 +119,27 @@ async function authenticate(req: Request, deps: ApiDeps): Promise<Actor | undefi
 function handlerFor(route: AnyRoute, deps: ApiDeps) {
   const unsafe = UNSAFE.has(route.method);
   return async (req: Request, res: Response, next: NextFunction): Promise<void> => {
-    const from: From = { ip: req.ip ?? null, userAgent: req.get('user-agent') ?? null };
-    const note: AuditNote = {};
-    let actor: Actor | undefined;
-    let statusOverride: number | undefined;
     try {
-      if (route.access !== 'public') {
-        actor = await authenticate(req, deps);
-        if (!actor) throw new UnauthenticatedError('sign in (POST /api/v1/auth/login) or send an API token (Authorization: Bearer ptk_...)');
-        if (actor.via === 'session' && unsafe && !deps.auth.checkCsrf(actor, req.get(CSRF_HEADER))) {
-          throw new AccessDeniedError(`missing or wrong CSRF token: send the ${CSRF_HEADER} header with the value of the ${CSRF_COOKIE} cookie`, {}, 'csrf-failed');
-        }
-        if (isPermission(route.access) && !actor.grants.any(route.access)) {
-          throw new AccessDeniedError(`${actor.name} lacks permission ${route.access}`, { permission: route.access });
-        }
-      }
-      const params = route.params ? validatePart(route.params, req.params, 'path') : {};
-      const query = route.query ? validatePart(route.query, normalizeQuery(req.query), 'query') : {};
-      const body = route.body ? validatePart(route.body, req.body ?? {}, 'body') : undefined;
-      const who = actor;
-      const ctx: RouteContext<unknown, unknown, unknown> = {
-        params,
-        query,
-        body,
-        get actor(): Actor {
-          if (!who) throw new UnauthenticatedError('sign in first');
-          return who;
+      const r = await executeRoute(deps, route, {
+        actor: () => authenticate(req, deps),
+        verify: (actor) => {
+          if (actor.via === 'session' && unsafe && !deps.auth.checkCsrf(actor, req.get(CSRF_HEADER))) {
+            throw new AccessDeniedError(`missing or wrong CSRF token: send the ${CSRF_HEADER} header with the value of the ${CSRF_COOKIE} cookie`, {}, 'csrf-failed');
+          }
         },
-        maybeActor: who,
-        from,
-        authorize: (p, ns) => {
-          if (!who) throw new UnauthenticatedError('sign in first');
-          authorize(who, p, ns);
-        },
-        audit: note,
-        setStatus: (status) => {
-          statusOverride = status;
-        },
+        from: { ip: req.ip ?? null, userAgent: req.get('user-agent') ?? null },
+        params: req.params,
+        query: req.query,
+        body: req.body,
         req,
         res,
-      };
-      const result = await route.handler(ctx);
-      if (route.audit) await writeAudit(deps, route, actor, from, note, 'success', route.status ?? (route.response === null ? 204 : 200), req.params);
-      if (isStream(route.response)) {
+      });
+      if (r.streamed) {
         if (!res.writableEnded) res.end();
-        return;
-      }
-      if (route.response === null) {
-        res.status(204).end();
-        return;
-      }
-      const parsed = route.response.safeParse(result);
-      if (!parsed.success) {
-        deps.logger.error({ route: routeKey(route), issues: parsed.error.issues.slice(0, 5) }, 'response does not match its schema');
-        throw new Error(`response of ${routeKey(route)} does not match its schema`);
-      }
-      res.status(statusOverride ?? route.status ?? 200).json(parsed.data);
+      } else if (r.status === 204) res.status(204).end();
+      else res.status(r.status).json(r.data);
     } catch (err) {
-      if (route.audit && !(err instanceof UnauthenticatedError && note.actor === undefined)) {
-        const mapped = toHttpError(err, '');
-        await writeAudit(deps, route, actor, from, note, mapped.status === 403 ? 'denied' : 'failure', mapped.status, req.params, mapped.body.error);
-      }
       next(err);
     }
   };
-}
-
-/** The resource a request names in its path, when the handler did not get as far as saying. */
-function resourceFromPath(params: Partial<Record<string, string | string[]>>): string | null {
-  const one = (v: string | string[] | undefined) => (Array.isArray(v) ? v.join('/') : v);
-  const p = (v: string | string[] | undefined) => one(v)?.slice(0, 200);
-  if (params.namespace && params.name) return `${p(params.namespace)}/${p(params.name)}`;
-  return p(params.id) ?? p(params.name) ?? p(params.runId) ?? null;
-}
-
-async function writeAudit(deps: ApiDeps, route: AnyRoute, actor: Actor | undefined, from: From, note: AuditNote, outcome: 'success' | 'failure' | 'denied', status: number, params: Partial<Record<string, string | string[]>>, error?: { code: string; message: string }): Promise<void> {
-  const details: Record<string, unknown> = { ...(note.details ?? {}), status };
-  if (actor?.tokenId) details.tokenId = actor.tokenId;
-  if (error) details.error = { code: error.code, message: error.message.slice(0, 500) };
-  await deps.audit.record({
-    actor: actor?.name ?? note.actor ?? 'anonymous',
-    actorKind: actor ? actor.via : 'anonymous',
-    action: route.audit!.action,
-    resourceType: route.audit!.resourceType,
-    resourceId: note.resourceId ?? resourceFromPath(params),
-    namespace: note.namespace ?? null,
-    ip: from.ip,
-    userAgent: from.userAgent,
-    outcome,
-    details,
-  });
 }

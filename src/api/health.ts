@@ -24,10 +24,14 @@ export class HealthChecks {
     return [...this.checks.keys()];
   }
 
-  async run(): Promise<ReadinessResult> {
+  /**
+   * Runs every check but those named in `exclude` (like kube-apiserver's /readyz?exclude=etcd: a
+   * Kubernetes readiness probe leaves out what must not take every replica out of its Service).
+   */
+  async run(exclude: readonly string[] = []): Promise<ReadinessResult> {
     const out: ReadinessResult = { ready: true, checks: {} };
     await Promise.all(
-      [...this.checks].map(async ([name, check]) => {
+      [...this.checks].filter(([name]) => !exclude.includes(name)).map(async ([name, check]) => {
         const started = performance.now();
         const ctl = new AbortController();
         const timer = setTimeout(() => ctl.abort(), this.timeoutMs);

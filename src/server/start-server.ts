@@ -20,19 +20,23 @@ import { InputError } from '../errors/index.js';
 import { PATROL_VERSION } from '../config/version.js';
 import { loadPatrolConfig, type PatrolSettings } from '../config/patrol-config.js';
 import { channelApprovalNotifier } from '../approvals/channel-approval-notifier.js';
+import { createReportSender } from '../reports/report-sender.js';
 
 /**
  * Where the distributed mode, the scheduler and metrics plug in. Every hook is optional; the
  * embedded mode needs none.
  */
 export interface ServerHooks {
-  /** Mount extra routes (e.g. /metrics) before the API (they bypass its authentication). */
-  mount?(app: express.Express, server: PatrolServerParts): void;
+  /**
+   * Mount extra routes (e.g. /metrics, the console) before the API (they bypass its
+   * authentication; `api.invoker` calls API routes with their checks and audit).
+   */
+  mount?(app: express.Express, server: PatrolServerParts & { api: ApiApp }): void;
   /** After the server listens (start the scheduler, subscribe to Redis, ...). */
   started?(server: PatrolServer): Promise<void> | void;
   /** Before the runtime closes (stop the scheduler, ...). */
   stopping?(server: PatrolServer): Promise<void> | void;
-  /** Sends reports again (POST /reports/:runId/send); 501 without it. */
+  /** Sends reports again (POST /reports/:runId/send). @defaultValue email through the Patrol config's SMTP */
   reports?: ReportSender;
   /** Announces approval requests with a link; default: the server log. */
   approvalNotifier?: ApprovalNotifier;
@@ -192,11 +196,11 @@ export async function startServer(opts: ServerOptions = {}): Promise<PatrolServe
       logger,
       version: PATROL_VERSION,
       settings: apiSettings,
-      ...(opts.hooks?.reports ? { reports: opts.hooks.reports } : {}),
+      reports: opts.hooks?.reports ?? createReportSender({ store, credentials: runtime.credentials, env, logger }),
     });
     const root = express();
     root.disable('x-powered-by');
-    opts.hooks?.mount?.(root, parts);
+    opts.hooks?.mount?.(root, { ...parts, api });
     root.use(api.app);
 
     if (opts.runEngine ?? true) {

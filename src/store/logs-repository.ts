@@ -7,6 +7,8 @@ export interface LogQuery {
   step?: string;
   /** Return lines with id greater than this (paging forward, following). */
   after?: number;
+  /** Return the last `limit` lines with id less than this (paging back from a tail); oldest first. */
+  before?: number;
   limit?: number;
 }
 
@@ -44,8 +46,18 @@ export class LogRepository {
     return row ? Number(row.id) : undefined;
   }
 
+  /** Lines with after < id <= upTo (what a follower skips when it jumps ahead). */
+  async count(q: { runId: string; step?: string; after?: number; upTo: number }): Promise<number> {
+    let query = this.db.selectFrom('step_logs').select((eb) => eb.fn.countAll<number | string | bigint>().as('n')).where('run_id', '=', q.runId).where('id', '<=', q.upTo);
+    if (q.step) query = query.where('step', '=', q.step);
+    if (q.after !== undefined) query = query.where('id', '>', q.after);
+    const row = await query.executeTakeFirst();
+    return Number(row?.n ?? 0);
+  }
+
   async read(q: LogQuery): Promise<Page<LogRecord>> {
     const limit = Math.min(Math.max(q.limit ?? 1000, 1), 10_000);
+    if (q.before !== undefined) return { items: await this.readBefore(q.runId, q.before, limit, q.step) };
     let query = this.db
       .selectFrom('step_logs')
       .selectAll()
@@ -55,16 +67,18 @@ export class LogRepository {
     if (q.step) query = query.where('step', '=', q.step);
     if (q.after !== undefined) query = query.where('id', '>', q.after);
     const rows = await query.execute();
-    const items = rows.slice(0, limit).map((r) => ({
-      id: Number(r.id),
-      runId: r.run_id,
-      step: r.step,
-      attempt: Number(r.attempt),
-      seq: Number(r.seq),
-      ts: Number(r.ts),
-      stream: r.stream,
-      message: r.message,
-    }));
+    const items = rows.slice(0, limit).map(logRecordOf);
     return rows.length > limit ? { items, next: String(items[items.length - 1]!.id) } : { items };
   }
+
+  private async readBefore(runId: string, before: number, limit: number, step?: string): Promise<LogRecord[]> {
+    let query = this.db.selectFrom('step_logs').selectAll().where('run_id', '=', runId).where('id', '<', before);
+    if (step) query = query.where('step', '=', step);
+    const rows = await query.orderBy('id', 'desc').limit(limit).execute();
+    return rows.reverse().map(logRecordOf);
+  }
+}
+
+function logRecordOf(r: { id: number | bigint | string; run_id: string; step: string; attempt: number | bigint | string; seq: number | bigint | string; ts: number | bigint | string; stream: string; message: string }): LogRecord {
+  return { id: Number(r.id), runId: r.run_id, step: r.step, attempt: Number(r.attempt), seq: Number(r.seq), ts: Number(r.ts), stream: r.stream, message: r.message };
 }

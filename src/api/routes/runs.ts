@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import type { ApiDeps } from '../deps.js';
 import { defineRoute, type AnyRoute } from '../route.js';
-import { idParam, namespaceName, pageOf, pagingQuery, qInt, qList, qTime, resourceName, jsonObject } from '../schemas/common.js';
+import { idParam, namespaceName, pageOf, pagingQuery, qBool, qInt, qList, qTime, resourceName, jsonObject } from '../schemas/common.js';
 import { logLineSchema, runDetailSchema, runSchema, runSummarySchema, triggerBodySchema } from '../schemas/runs.js';
 import { DEFAULT_LIMIT, findRun, namespacesFor, pageJson, runJson, runSummaryJson, V1 } from './helpers.js';
 import { decodeCursor } from '../cursor.js';
@@ -191,7 +191,7 @@ export function runRoutes(deps: ApiDeps): AnyRoute[] {
       method: 'get',
       path: `${V1}/runs/:id/logs`,
       tag: 'runs',
-      summary: 'Step log lines of a run, oldest first, paged by line id',
+      summary: 'Step log lines of a run, oldest first, paged by line id (forward with cursor/after, back with before)',
       access: 'runs.read',
       params: runIdParams,
       query: z
@@ -201,6 +201,8 @@ export function runRoutes(deps: ApiDeps): AnyRoute[] {
           after: qInt(0, Number.MAX_SAFE_INTEGER).optional(),
           /** Only the last N lines (tail), then page forward. */
           tail: qInt(1, 10_000).optional(),
+          /** The last `limit` lines before this line id, oldest first (paging back from a tail); `next` is null. */
+          before: qInt(1, Number.MAX_SAFE_INTEGER).optional(),
           limit: qInt(1, 5000).optional().meta({ description: 'lines per page (1-5000, default 1000)' }),
           cursor: pagingQuery.cursor,
         })
@@ -209,6 +211,11 @@ export function runRoutes(deps: ApiDeps): AnyRoute[] {
       async handler({ params, query, authorize }) {
         const run = await findRun(deps, params.id);
         authorize('runs.read', run.namespace);
+        if (query.before !== undefined) {
+          if (query.after !== undefined || query.cursor || query.tail) throw new InputError('before cannot be combined with after, cursor or tail', { field: 'query.before' });
+          const back = await deps.store.logs.read({ runId: run.id, ...(query.step ? { step: query.step } : {}), before: query.before, limit: query.limit ?? 1000 });
+          return { items: back.items.map(lineJson), next: null };
+        }
         let after = query.cursor ? Number(decodeCursor(query.cursor)) : query.after;
         if (after !== undefined && !Number.isInteger(after)) throw new InputError('cursor is not a value returned as `next` by this list', { field: 'query.cursor' });
         if (after === undefined && query.tail) after = await deps.store.logs.tailStart(run.id, query.tail, query.step);
@@ -222,11 +229,19 @@ export function runRoutes(deps: ApiDeps): AnyRoute[] {
       tag: 'runs',
       summary: 'Live step logs over Server-Sent Events',
       description:
-        'Events: `log` (data: a LogLine; `id:` is the line id, so reconnecting with Last-Event-ID resumes after it) and `end` (data: {status, reason}) once the run is over and every line was sent. Lines already stored are sent first (from `after`, or the last `tail` lines).',
+        'Events: `log` (data: a LogLine; `id:` is the line id, so reconnecting with Last-Event-ID resumes after it) and `end` (data: {status, reason}) once the run is over and every line was sent. Lines already stored are sent first (from `after`, or the last `tail` lines). With `batch=true`, lines come as `lines` events (data: up to 500 LogLines; `id:` is the last one). With `maxBacklog=N`, whenever more than N lines wait to be sent only the newest N are, after a `skipped` event (data: {after, upTo, count}: the line ids left out, still in the store): a viewer follows a fast log without receiving all of it.',
       access: 'runs.read',
       params: runIdParams,
-      query: z.object({ step: z.string().max(300).optional(), after: qInt(0, Number.MAX_SAFE_INTEGER).optional(), tail: qInt(1, 10_000).optional() }).strict(),
-      response: { stream: 'text/event-stream', description: 'Server-Sent Events: log, end' },
+      query: z
+        .object({
+          step: z.string().max(300).optional(),
+          after: qInt(0, Number.MAX_SAFE_INTEGER).optional(),
+          tail: qInt(1, 10_000).optional(),
+          batch: qBool.optional(),
+          maxBacklog: qInt(1, 100_000).optional(),
+        })
+        .strict(),
+      response: { stream: 'text/event-stream', description: 'Server-Sent Events: log (or lines), skipped, end' },
       async handler({ params, query, authorize, req, res }) {
         const run = await findRun(deps, params.id);
         authorize('runs.read', run.namespace);
@@ -245,10 +260,21 @@ export function runRoutes(deps: ApiDeps): AnyRoute[] {
             events.off('run', onRun);
           };
         };
+        const step = query.step ? { step: query.step } : {};
         const drain = async (): Promise<void> => {
           for (;;) {
-            const page = await deps.store.logs.read({ runId: run.id, ...(query.step ? { step: query.step } : {}), ...(after !== undefined ? { after } : {}), limit: 500 });
-            for (const l of page.items) await sse.send('log', lineJson(l), l.id);
+            if (query.maxBacklog !== undefined) {
+              // Far behind a fast log: jump to its newest lines and say what was left out.
+              const start = await deps.store.logs.tailStart(run.id, query.maxBacklog, query.step);
+              if (start !== undefined && (after === undefined || start > after)) {
+                const count = await deps.store.logs.count({ runId: run.id, ...step, ...(after !== undefined ? { after } : {}), upTo: start });
+                await sse.send('skipped', { after: after ?? null, upTo: start, count }, start);
+                after = start;
+              }
+            }
+            const page = await deps.store.logs.read({ runId: run.id, ...step, ...(after !== undefined ? { after } : {}), limit: 500 });
+            if (query.batch && page.items.length > 0) await sse.send('lines', page.items.map(lineJson), page.items[page.items.length - 1]!.id);
+            else for (const l of page.items) await sse.send('log', lineJson(l), l.id);
             if (page.items.length > 0) after = page.items[page.items.length - 1]!.id;
             if (!page.next || sse.closed) return;
           }

@@ -28,10 +28,13 @@ export function systemRoutes(deps: ApiDeps, openapi: () => OpenApiDocument): Any
       path: '/readyz',
       tag: 'system',
       summary: 'Readiness: every dependency answers (503 otherwise)',
+      description: 'exclude leaves checks out by name (repeat it or separate names with commas), e.g. /readyz?exclude=workers for a Kubernetes readiness probe of a distributed server. Names that match no check are ignored (as kube-apiserver does), so one probe fits the embedded and the distributed mode.',
       access: 'public',
+      query: z.object({ exclude: z.union([z.string(), z.array(z.string())]).optional() }).strict(),
       response: z.object({ status: z.enum(['ready', 'not-ready']), checks: z.record(z.string(), z.object({ ok: z.boolean(), ms: z.number(), error: z.string().optional() })) }),
-      async handler({ setStatus }) {
-        const r = await deps.health.run();
+      async handler({ query, setStatus }) {
+        const exclude = [query.exclude ?? []].flat().flatMap((e) => e.split(',')).map((e) => e.trim()).filter(Boolean);
+        const r = await deps.health.run(exclude);
         if (!r.ready) setStatus(503);
         return { status: r.ready ? ('ready' as const) : ('not-ready' as const), checks: r.checks };
       },

@@ -9,9 +9,7 @@ import { InputError } from '../../errors/index.js';
 import { loadPatrolConfig, REPORT_FORMATS, type ReportFormat } from '../../config/patrol-config.js';
 import { buildReport } from '../../reports/report-model.js';
 import { renderReport } from '../../reports/render-report.js';
-import { inspectionReportConfig, sendReportEmail } from '../../reports/report-step.js';
-import { createMailer } from '../../email/mailer.js';
-import type { DeliveryRecord } from '../../notify/delivery.js';
+import { emailRunReport } from '../../reports/report-sender.js';
 
 export function registerReport(program: Command): void {
   program
@@ -47,22 +45,15 @@ export function registerReport(program: Command): void {
             process.stderr.write(`${opts.format} report of run ${runId} (${model.inspection}, score ${model.score.value} ${model.score.grade}, ${model.counts.findings} findings) written to ${opts.output}\n`);
           } else if (!opts.email) process.stdout.write(text);
           if (!opts.email) return EXIT.ok;
-          const smtp = settings.smtp;
-          const mailer = smtp ? createMailer(smtp, async () => (smtp.credential ? rt.credentials.reveal(smtp.credential) : undefined)) : undefined;
-          const run = (await rt.store.runs.getRun(runId))!;
-          const cfgFile = typeof run.params.config === 'string' && run.params.config !== '' ? run.params.config : undefined;
-          const deliveries: DeliveryRecord[] = [];
-          const r = await sendReportEmail({
-            runId,
-            log: { info: (m) => process.stderr.write(`${m}\n`), error: (m) => process.stderr.write(`${m}\n`) },
-            model,
-            settings,
-            email: (await inspectionReportConfig(cfgFile).catch(() => undefined))?.email,
-            emailTo: opts.to,
-            mailer,
-            deliveries,
-            onRetry: (attempt, error, wait) => process.stderr.write(`try ${attempt} failed (${error}); retrying in ${wait} ms\n`),
+          const r = await emailRunReport({
             store: rt.store,
+            credentials: rt.credentials,
+            settings,
+            runId,
+            model,
+            to: opts.to,
+            log: { info: (m) => process.stderr.write(`${m}\n`), error: (m) => process.stderr.write(`${m}\n`) },
+            onRetry: (attempt, error, wait) => process.stderr.write(`try ${attempt} failed (${error}); retrying in ${wait} ms\n`),
           });
           if (r.status === 'skipped') throw new InputError(`nothing emailed: ${r.reason ?? 'no recipients'} (give --to)`, { field: '--to' });
           return r.status === 'sent' ? EXIT.ok : EXIT.failed;

@@ -4,6 +4,8 @@ import { EXIT } from '../exit-codes.js';
 import { openRuntime } from '../../runtime/open-runtime.js';
 import { createLogger } from '../../logging/logger.js';
 import { InputError } from '../../errors/index.js';
+import { startWorkerHealth, type WorkerHealth } from '../../server/worker-health.js';
+import { PATROL_VERSION } from '../../config/version.js';
 
 export function registerWorker(program: Command): void {
   program
@@ -12,8 +14,9 @@ export function registerWorker(program: Command): void {
     .option('--types <list>', 'step types this worker accepts, comma-separated (default: all)')
     .option('--concurrency <n>', 'step attempts at once', '8')
     .option('--no-advance', 'do not run engine advances (only steps)')
+    .option('--health-listen <host:port>', 'serve /healthz and /readyz (database, Redis) for probes (PATROL_WORKER_HEALTH_LISTEN)', process.env.PATROL_WORKER_HEALTH_LISTEN)
     .action(
-      action(async (opts: { types?: string; concurrency: string; advance: boolean }) => {
+      action(async (opts: { types?: string; concurrency: string; advance: boolean; healthListen?: string }) => {
         const concurrency = Number(opts.concurrency);
         if (!Number.isInteger(concurrency) || concurrency < 1) throw new InputError('--concurrency must be a positive integer');
         const logger = createLogger();
@@ -21,6 +24,13 @@ export function registerWorker(program: Command): void {
           logger,
           distributed: { role: 'worker', accept: { stepTypes: opts.types ? opts.types.split(',').map((t) => t.trim()).filter(Boolean) : 'all', advance: opts.advance }, concurrency },
         });
+        let health: WorkerHealth | undefined;
+        try {
+          if (opts.healthListen) health = await startWorkerHealth({ listen: opts.healthListen, runtime: rt, logger, version: PATROL_VERSION });
+        } catch (err) {
+          await rt.close();
+          throw err;
+        }
         rt.engine.start();
         logger.info({ worker: rt.engine.ownerId, concurrency, types: opts.types ?? 'all' }, 'worker ready');
         await new Promise<void>((resolve) => {
@@ -35,6 +45,7 @@ export function registerWorker(program: Command): void {
           process.once('SIGINT', () => stop('SIGINT'));
         });
         await rt.close();
+        await health?.close();
         return EXIT.ok;
       }),
     );
