@@ -8,7 +8,7 @@ set -euo pipefail
 profile="${1:-test}"
 
 runtime_pkgs=(ansible openssh-client python3 python3-psycopg2 python3-pymysql python3-redis iproute2 procps util-linux e2fsprogs ca-certificates openssl sshpass)
-test_pkgs=(openssh-server redis-server postgresql-15 mariadb-server chromium prometheus prometheus-alertmanager dbus systemd-container chrony)
+test_pkgs=(openssh-server redis-server postgresql-15 mariadb-server chromium prometheus prometheus-alertmanager dbus systemd-container chrony systemd etcd-server etcd-client)
 
 pkgs=("${runtime_pkgs[@]}")
 [ "$profile" = test ] && pkgs+=("${test_pkgs[@]}")

@@ -202,3 +202,63 @@ describe('deploy/compose', () => {
     expect(envOf(services.postgres!).POSTGRES_PASSWORD).toBe(example.get('POSTGRES_PASSWORD'));
   });
 });
+
+describe('deploy/systemd', () => {
+  const dir = 'deploy/systemd';
+  const units = ['patrol-server.service', 'patrol-worker@.service', 'patrol-workers.target'];
+  /** `systemd-analyze verify` of unit files copied into a scratch directory (templates as instance @1). */
+  const verify = async (files: Record<string, string>) => {
+    const analyze = requireTool('systemd-analyze', 'apt-get install -y systemd (scripts/install-system-deps.sh test installs it)');
+    const tmp = mkdtempSync(join(tmpdir(), 'patrol-units-'));
+    try {
+      const paths = Object.entries(files).map(([name, text]) => {
+        writeFileSync(join(tmp, name.replace('@.', '@1.')), text);
+        return join(tmp, name.replace('@.', '@1.'));
+      });
+      const r = await execa(analyze, ['verify', '--man=no', ...paths], { reject: false, all: true, timeout: 60_000 });
+      return { exitCode: r.exitCode, output: (r.all ?? '').replaceAll(tmp, '') };
+    } finally {
+      rmSync(tmp, { recursive: true, force: true });
+    }
+  };
+  const unitText = (name: string) => read(`${dir}/${name}`);
+  /** KEY=VALUE settings of a unit (the last one of a key wins, as in systemd). */
+  const settings = (text: string) => new Map(text.split('\n').filter((l) => /^[A-Za-z]+=/.test(l)).map((l) => [l.slice(0, l.indexOf('=')), l.slice(l.indexOf('=') + 1)]));
+
+  test('systemd-analyze verify accepts the units without a warning (and flags a broken one)', async () => {
+    expect(await verify(Object.fromEntries(units.map((u) => [u, unitText(u)])))).toEqual({ exitCode: 0, output: '' });
+    const broken = await verify({ 'patrol-server.service': unitText('patrol-server.service').replace('ProtectSystem=', 'ProtectSystm=') });
+    expect(broken.output).toContain("Unknown key 'ProtectSystm'");
+  });
+
+  test.each(['patrol-server.service', 'patrol-worker@.service'])('%s: an unprivileged user, hardening, a command the CLI has, only variables Patrol reads', async (name) => {
+    const s = settings(unitText(name));
+    expect(s.get('User')).toBe('patrol');
+    expect(Object.fromEntries(['NoNewPrivileges', 'ProtectSystem', 'ProtectHome', 'PrivateTmp', 'PrivateDevices', 'RestrictSUIDSGID', 'CapabilityBoundingSet'].map((k) => [k, s.get(k)]))).toEqual({
+      NoNewPrivileges: 'yes',
+      ProtectSystem: 'strict',
+      ProtectHome: 'yes',
+      PrivateTmp: 'yes',
+      PrivateDevices: 'yes',
+      RestrictSUIDSGID: 'yes',
+      CapabilityBoundingSet: '',
+    });
+    // ProtectSystem=strict: the only writable place is the state directory, which is PATROL_HOME.
+    expect(s.get('StateDirectory')).toBe('patrol');
+    const env = Object.fromEntries(s.get('Environment')!.split(/\s+/).map((kv) => kv.split('=') as [string, string]));
+    expect(env).toEqual({ PATROL_HOME: '/var/lib/patrol', HOME: '/var/lib/patrol' });
+    expect(s.get('EnvironmentFile')).toBe('/etc/patrol/patrol.env');
+    const exec = s.get('ExecStart')!.split(/\s+/);
+    expect(exec.slice(0, 2)).toEqual(['/usr/bin/node', '/opt/patrol/bin/patrol.js']);
+    expect(await cliArgvProblems(exec.slice(2), name)).toEqual([]);
+    expect(exec[2]).toBe(name.startsWith('patrol-server') ? 'serve' : 'worker');
+  });
+
+  test('patrol.env.example sets only variables Patrol reads, including the distributed-mode URLs', () => {
+    const env = parseEnvFile(read(`${dir}/patrol.env.example`));
+    expect([...env.keys()].filter((k) => !patrolEnv.has(k))).toEqual([]);
+    expect(env.get('DATABASE_URL')).toMatch(/^postgres:\/\//);
+    expect(env.get('REDIS_URL')).toMatch(/^redis:\/\//);
+    expect(env.has('PATROL_SECRET_KEY_FILE')).toBe(true);
+  });
+});
