@@ -164,11 +164,31 @@ def etcd_presence():
     return None
 
 
+def fnv64a(data):
+    h = 0xcbf29ce484222325
+    for b in bytearray(data):
+        h = ((h ^ b) * 0x100000001b3) & 0xFFFFFFFFFFFFFFFF
+    return h
+
+
+def bolt_meta(buf):
+    """One bbolt meta page (page header + meta): a dict, or None when it is not a valid meta page."""
+    if len(buf) < 80:
+        return None
+    flags = struct.unpack_from('<H', buf, 8)[0]
+    magic, version, page, _mflags, _root, _seq, _freelist, pgid, txid, checksum = struct.unpack_from('<IIIIQQQQQQ', buf, 16)
+    if magic != BOLT_MAGIC or version != 2 or not flags & 0x04 or fnv64a(buf[16:72]) != checksum:
+        return None
+    return {'pageSize': page, 'pgid': pgid, 'txid': txid}
+
+
 def bolt_header(path, size, hash_limit):
-    """Validates a bbolt file's meta pages and, when present, etcd's trailing sha256 of the snapshot."""
+    """Validates a bbolt file's two meta pages (magic, version, FNV-64a checksum), that the file holds
+    every page the newest meta counts (a copy cut short at a page boundary is caught), and, when
+    present, etcd's trailing sha256 of the snapshot."""
     with open(path, 'rb') as f:
-        head = f.read(64)
-        if len(head) < 64:
+        head = f.read(80)
+        if len(head) < 80:
             return {'ok': False, 'error': 'too small for a bbolt database (%d bytes)' % size}
         flags = struct.unpack_from('<H', head, 8)[0]
         magic, version, page = struct.unpack_from('<III', head, 16)
@@ -176,10 +196,20 @@ def bolt_header(path, size, hash_limit):
             return {'ok': False, 'error': 'not a bbolt database: magic 0x%08x, expected 0x%08x' % (magic, BOLT_MAGIC)}
         if version != 2 or not flags & 0x04 or page < 512 or page > 65536 or page & (page - 1):
             return {'ok': False, 'error': 'bbolt meta page is invalid (version %d, flags 0x%x, page size %d)' % (version, flags, page)}
-        rest = size % page
-        out = {'ok': True, 'pageSize': page}
         if size < 2 * page:
             return {'ok': False, 'error': 'truncated: %d bytes is less than two pages of %d' % (size, page)}
+        f.seek(page)
+        metas = [m for m in (bolt_meta(head), bolt_meta(f.read(80))) if m]
+        if not metas:
+            return {'ok': False, 'error': 'both bbolt meta pages fail their checksum (corrupt)'}
+        meta = max(metas, key=lambda m: m['txid'])
+        rest = size % page
+        db_size = size - 32 if rest == 32 else size
+        if rest not in (0, 32):
+            return {'ok': False, 'error': 'truncated: size %d is not a whole number of %d-byte pages' % (size, page)}
+        if meta['pgid'] * page > db_size:
+            return {'ok': False, 'error': 'truncated: the database has %d pages of %d bytes but the file holds %d' % (meta['pgid'], page, db_size // page)}
+        out = {'ok': True, 'pageSize': page}
         if rest == 32:
             # etcd appends the sha256 of the database to a snapshot (etcdctl snapshot save).
             if size > hash_limit:
@@ -187,7 +217,7 @@ def bolt_header(path, size, hash_limit):
                 return out
             f.seek(0)
             h = hashlib.sha256()
-            remaining = size - 32
+            remaining = db_size
             while remaining > 0:
                 chunk = f.read(min(1 << 20, remaining))
                 if not chunk:
@@ -198,8 +228,6 @@ def bolt_header(path, size, hash_limit):
             if h.digest() != trailer:
                 return {'ok': False, 'error': 'the snapshot\'s sha256 does not match its content (corrupt or truncated)'}
             out['hash'] = 'sha256 matches'
-        elif rest != 0:
-            return {'ok': False, 'error': 'truncated: size %d is not a whole number of %d-byte pages' % (size, page)}
         else:
             out['hash'] = 'no trailing hash (a copied database file, not etcdctl snapshot save)'
         return out

@@ -1,4 +1,5 @@
 import { execFileSync } from 'node:child_process';
+import { execa } from 'execa';
 import { join } from 'node:path';
 
 const PLAYBOOKS = join(import.meta.dirname, '..', '..', 'playbooks');
@@ -9,7 +10,17 @@ const PLAYBOOKS = join(import.meta.dirname, '..', '..', 'playbooks');
  * are loaded as Ansible ships them: playbooks/module_utils/X.py becomes ansible.module_utils.X.
  */
 export function callModule(module: string, expr: string, args: unknown[] = []): any {
-  const code = [
+  return JSON.parse(execFileSync('/usr/bin/python3', ['-c', moduleCode(module, expr)], { input: JSON.stringify(args), encoding: 'utf8' }));
+}
+
+/** callModule without blocking the event loop (for a module that talks to a server the test runs in this process). */
+export async function callModuleAsync(module: string, expr: string, args: unknown[] = [], opts: { env?: Record<string, string>; timeoutMs?: number } = {}): Promise<any> {
+  const r = await execa('/usr/bin/python3', ['-c', moduleCode(module, expr)], { input: JSON.stringify(args), timeout: opts.timeoutMs ?? 60_000, ...(opts.env ? { env: opts.env } : {}) });
+  return JSON.parse(r.stdout);
+}
+
+function moduleCode(module: string, expr: string): string {
+  return [
     'import importlib.util, json, sys',
     'import ansible.module_utils',
     `_spec = importlib.util.spec_from_file_location('ansible.module_utils.patrol_sections', ${JSON.stringify(join(PLAYBOOKS, 'module_utils', 'patrol_sections.py'))})`,
@@ -21,5 +32,4 @@ export function callModule(module: string, expr: string, args: unknown[] = []): 
     'args = json.loads(sys.stdin.read())',
     `print(json.dumps(${expr}))`,
   ].join('\n');
-  return JSON.parse(execFileSync('/usr/bin/python3', ['-c', code], { input: JSON.stringify(args), encoding: 'utf8' }));
 }
