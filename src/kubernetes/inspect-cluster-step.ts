@@ -31,6 +31,8 @@ const clusterSchema = z
     inCluster: z.boolean().optional(),
     /** Groups for `overrides[].match.groups` of the InspectionConfig. */
     groups: z.array(z.string()).optional(),
+    /** With inCluster: root of a non-standard service account mount. */
+    serviceAccountRoot: z.string().optional(),
   })
   .strict();
 

@@ -118,7 +118,7 @@ async function discover(env: CheckEnv, nodes: Map<string, NodeRow>, p: ReturnTyp
     const fetch = async (name: string): Promise<void> => {
       configz.asked++;
       try {
-        const doc = await env.api.getJson<{ kubeletconfig?: { cpuManagerPolicy?: string; topologyManagerPolicy?: string } }>(`/api/v1/nodes/${encodeURIComponent(name)}/proxy/configz`, {}, { timeoutMs: 10_000 });
+        const doc = await env.api.getJson<{ kubeletconfig?: { cpuManagerPolicy?: string; topologyManagerPolicy?: string } }>(`/api/v1/nodes/${encodeURIComponent(name)}/proxy/configz`, {}, { timeoutMs: 10_000, retries: 0, breaker: false });
         const kc = doc.kubeletconfig ?? {};
         const prev = policies.get(name);
         policies.set(name, { cpuManager: prev?.cpuManager ?? kc.cpuManagerPolicy ?? 'none', topologyManager: prev?.topologyManager ?? kc.topologyManagerPolicy ?? 'none', source: 'configz' });

@@ -1,5 +1,6 @@
 import http from 'node:http';
 import https from 'node:https';
+import type { Readable } from 'node:stream';
 import { createGunzip } from 'node:zlib';
 import type { ClusterConnection } from './connection.js';
 import { classifyNetworkError, codeForStatus, KubeApiError, parseStatus } from './api-error.js';
@@ -29,6 +30,15 @@ export interface RawResponse {
   body: Buffer;
 }
 
+/** A 2xx response whose body is read as a stream (see KubeApiClient.open). */
+export interface StreamedResponse {
+  status: number;
+  headers: http.IncomingHttpHeaders;
+  stream: Readable;
+  /** Stops reading (destroys the request) and frees the concurrency slot. */
+  close(): void;
+}
+
 export interface ApiClientStats {
   requests: number;
   retries: number;
@@ -37,6 +47,8 @@ export interface ApiClientStats {
 }
 
 const USER_AGENT = `patrol/0.1.0 (${process.platform}/${process.arch}) kubernetes-inspection`;
+/** Throttling and server-side failures that a later attempt may not meet. */
+const RETRYABLE = new Set([429, 500, 502, 503, 504]);
 const HEADER_REFRESH_MS = 60_000;
 
 /**
@@ -120,7 +132,26 @@ export class KubeApiClient {
   }
 
   /** GET a path; non-2xx answers are returned (not thrown) after retries of 429/5xx. */
-  async get(path: string, query: Record<string, string | undefined> = {}, opts: { accept?: string; timeoutMs?: number } = {}): Promise<RawResponse> {
+  async get(path: string, query: Record<string, string | undefined> = {}, opts: { accept?: string; timeoutMs?: number; retries?: number; breaker?: boolean; answers?: number[] } = {}): Promise<RawResponse> {
+    const r = await this.send(path, query, { ...opts, stream: false });
+    return r as RawResponse;
+  }
+
+  /**
+   * GET a path and hand back the body as a stream (decompressed) for 2xx answers; other answers
+   * come back read, as from get(). The request keeps its concurrency slot until the stream ends
+   * or `close()` is called, so streams count against `concurrency` like any request.
+   */
+  async open(path: string, query: Record<string, string | undefined> = {}, opts: { accept?: string; timeoutMs?: number } = {}): Promise<StreamedResponse | RawResponse> {
+    return this.send(path, query, { ...opts, stream: true });
+  }
+
+  /**
+   * `answers`: statuses that are the answer rather than a transient failure, never retried
+   * (a failing /readyz is HTTP 500 with the failed checks in its body).
+   */
+  private async send(path: string, query: Record<string, string | undefined>, opts: { accept?: string; timeoutMs?: number; retries?: number; breaker?: boolean; answers?: number[]; stream: boolean }): Promise<StreamedResponse | RawResponse> {
+    const maxRetries = opts.retries ?? this.maxRetries;
     const url = new URL(this.server.href);
     url.pathname = `${url.pathname.replace(/\/+$/, '')}${path}`;
     for (const [k, v] of Object.entries(query)) if (v !== undefined && v !== '') url.searchParams.set(k, v);
@@ -130,17 +161,25 @@ export class KubeApiClient {
       if (this.consecutiveTimeouts >= this.timeoutsBeforeGivingUp) {
         throw new KubeApiError('timeout', `API server ${this.server.host} is not responding (${this.consecutiveTimeouts} requests in a row got no answer within ${Math.round(this.timeoutMs / 1000)} s)`, { path });
       }
-      let res: RawResponse;
+      let res: StreamedResponse | RawResponse;
       try {
         const headers = await this.authHeaders();
-        res = await this.limiter.run(() => this.once(url, headers, opts.accept ?? 'application/json', opts.timeoutMs ?? this.timeoutMs, path));
+        const release = await this.limiter.acquire();
+        try {
+          res = await this.once(url, headers, opts.accept ?? 'application/json', opts.timeoutMs ?? this.timeoutMs, path, opts.stream, release);
+        } catch (err) {
+          release();
+          throw err;
+        }
+        if (!('stream' in res)) release();
       } catch (err) {
         if (err instanceof KubeApiError) {
-          if (err.code === 'timeout') this.consecutiveTimeouts++;
+          // Optional requests (kubelet configz through the node proxy) do not count towards the breaker.
+          if (err.code === 'timeout' && opts.breaker !== false) this.consecutiveTimeouts++;
           throw err;
         }
         const net = classifyNetworkError(err as NodeJS.ErrnoException, this.server.host);
-        if (net.transient && attempt <= Math.min(this.maxRetries, 3)) {
+        if (net.transient && attempt <= Math.min(maxRetries, 3)) {
           const waitMs = backoffMs(attempt);
           this.retrying(path, undefined, net.code, waitMs, attempt);
           await sleep(waitMs, this.opts.signal);
@@ -148,15 +187,16 @@ export class KubeApiClient {
         }
         throw new KubeApiError(net.code, net.message, { path, cause: err });
       }
-      this.consecutiveTimeouts = 0;
+      if (opts.breaker !== false) this.consecutiveTimeouts = 0;
+      if ('stream' in res) return res;
       if (res.status === 401 && !refreshedAuth) {
         // Tokens rotate (exec plugins, projected service account tokens): refresh once and retry.
         refreshedAuth = true;
         await this.authHeaders(true);
         continue;
       }
-      const retryable = res.status === 429 || res.status === 500 || res.status === 502 || res.status === 503 || res.status === 504;
-      if (retryable && attempt <= this.maxRetries) {
+      const retryable = RETRYABLE.has(res.status) && !opts.answers?.includes(res.status);
+      if (retryable && attempt <= maxRetries) {
         if (res.status === 429) this.stats.throttled++;
         const after = retryAfterMs(res.headers['retry-after']);
         const waitMs = Math.min(after ?? backoffMs(attempt), this.maxRetryAfterMs);
@@ -169,7 +209,7 @@ export class KubeApiClient {
   }
 
   /** GET and parse JSON; any non-2xx becomes a KubeApiError with the API's Status message. */
-  async getJson<T>(path: string, query: Record<string, string | undefined> = {}, opts: { timeoutMs?: number } = {}): Promise<T> {
+  async getJson<T>(path: string, query: Record<string, string | undefined> = {}, opts: { timeoutMs?: number; retries?: number; breaker?: boolean } = {}): Promise<T> {
     const res = await this.get(path, query, opts);
     if (res.status < 200 || res.status >= 300) throw errorFor(res, path);
     try {
@@ -180,8 +220,8 @@ export class KubeApiClient {
   }
 
   /** GET a text endpoint (/readyz?verbose): the body is returned whatever the status (500 lists failed checks). */
-  async getText(path: string, query: Record<string, string | undefined> = {}): Promise<{ status: number; text: string }> {
-    const res = await this.get(path, query, { accept: 'text/plain, application/json' });
+  async getText(path: string, query: Record<string, string | undefined> = {}, opts: { answers?: number[] } = {}): Promise<{ status: number; text: string }> {
+    const res = await this.get(path, query, { accept: 'text/plain, application/json', ...opts });
     return { status: res.status, text: res.body.toString('utf8') };
   }
 
@@ -194,38 +234,71 @@ export class KubeApiClient {
     if (this.opts.signal?.aborted) throw new KubeApiError('aborted', `inspection of ${this.conn.name} was cancelled or timed out`, { path });
   }
 
-  private once(url: URL, auth: Record<string, string>, accept: string, timeoutMs: number, path: string): Promise<RawResponse> {
+  private once(url: URL, auth: Record<string, string>, accept: string, timeoutMs: number, path: string, stream: boolean, release: () => void): Promise<StreamedResponse | RawResponse> {
     this.stats.requests++;
-    return new Promise<RawResponse>((resolve, reject) => {
+    return new Promise<StreamedResponse | RawResponse>((resolve, reject) => {
       const mod = url.protocol === 'http:' ? http : https;
       let settled = false;
-      const finish = (err: unknown, res?: RawResponse) => {
+      const finish = (err: unknown, res?: StreamedResponse | RawResponse) => {
         if (settled) return;
         settled = true;
-        this.opts.signal?.removeEventListener('abort', onAbort);
-        if (err) reject(err);
-        else resolve(res!);
+        if (err) {
+          this.opts.signal?.removeEventListener('abort', onAbort);
+          reject(err);
+        } else {
+          if (!res || !('stream' in res)) this.opts.signal?.removeEventListener('abort', onAbort);
+          resolve(res!);
+        }
       };
       const req = mod.request(url, {
         method: 'GET',
         agent: this.agent,
         headers: { ...auth, Accept: accept, 'Accept-Encoding': this.compression ? 'gzip' : 'identity', 'User-Agent': USER_AGENT },
       });
-      const onAbort = () => req.destroy(new KubeApiError('aborted', `inspection of ${this.conn.name} was cancelled or timed out`, { path }));
+      const aborted = () => new KubeApiError('aborted', `inspection of ${this.conn.name} was cancelled or timed out`, { path });
+      const onAbort = () => req.destroy(aborted());
       this.opts.signal?.addEventListener('abort', onAbort, { once: true });
       req.setTimeout(timeoutMs, () => req.destroy(new KubeApiError('timeout', `${path}: no answer from ${url.host} within ${formatSeconds(timeoutMs)}`, { path })));
       req.on('error', (err) => finish(err));
       req.on('response', (res) => {
+        const status = res.statusCode ?? 0;
+        const gz = res.headers['content-encoding'] === 'gzip';
+        if (stream && status >= 200 && status < 300) {
+          const body: Readable = gz ? res.pipe(createGunzip({ chunkSize: 64 * 1024 })) : res;
+          if (gz) res.on('error', (e) => body.destroy(e));
+          // A request destroyed by its timeout or abort must fail the stream too.
+          req.on('error', (e) => body.destroy(e));
+          let done = false;
+          const close = () => {
+            if (done) return;
+            done = true;
+            this.opts.signal?.removeEventListener('abort', onAbort);
+            release();
+          };
+          body.once('end', close);
+          body.once('error', close);
+          body.once('close', close);
+          finish(undefined, {
+            status,
+            headers: res.headers,
+            stream: body,
+            close: () => {
+              if (!done) req.destroy();
+              close();
+            },
+          });
+          return;
+        }
         const chunks: Buffer[] = [];
         let size = 0;
-        const body = res.headers['content-encoding'] === 'gzip' ? res.pipe(createGunzip()) : res;
+        const body = gz ? res.pipe(createGunzip()) : res;
         body.on('data', (c: Buffer) => {
           chunks.push(c);
           size += c.length;
         });
         body.on('end', () => {
           this.stats.bytes += size;
-          finish(undefined, { status: res.statusCode ?? 0, headers: res.headers, body: chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks, size) });
+          finish(undefined, { status, headers: res.headers, body: chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks, size) });
         });
         body.on('error', (err) => finish(err));
         res.on('error', (err) => finish(err));

@@ -14,6 +14,11 @@ export interface ClusterSpec {
   inCluster?: boolean;
   /** Groups for `overrides[].match.groups` in the InspectionConfig. */
   groups?: string[];
+  /**
+   * Root under which /var/run/secrets/kubernetes.io/serviceaccount is found with `inCluster`
+   * (for pods that mount the token elsewhere, and for tests). @defaultValue "" (the real path)
+   */
+  serviceAccountRoot?: string;
 }
 
 /** A loaded, validated connection: the client library's KubeConfig set to the chosen context. */
@@ -56,7 +61,9 @@ export async function loadClusterConnection(spec: ClusterSpec): Promise<ClusterC
     if (!process.env.KUBERNETES_SERVICE_HOST || !process.env.KUBERNETES_SERVICE_PORT) {
       throw new KubeconfigError('inCluster: KUBERNETES_SERVICE_HOST/KUBERNETES_SERVICE_PORT are not set (Patrol is not running in a pod); give a kubeconfig instead');
     }
-    kc.loadFromCluster();
+    const root = spec.serviceAccountRoot ?? '';
+    if (!existsSync(`${root}${SERVICE_ACCOUNT_TOKEN}`)) throw new KubeconfigError(`inCluster: no service account token at ${root}${SERVICE_ACCOUNT_TOKEN} (automountServiceAccountToken disabled?)`);
+    kc.loadFromCluster(root);
     source = 'the in-cluster service account';
   } else if (spec.kubeconfig) {
     if (!existsSync(spec.kubeconfig)) throw new KubeconfigError(`kubeconfig ${spec.kubeconfig} does not exist`, { kubeconfig: spec.kubeconfig });

@@ -45,6 +45,7 @@ export interface KindStats {
   error?: string;
   restarts?: number;
   inconsistent?: boolean;
+  duplicates?: number;
   ms?: number;
 }
 
@@ -154,23 +155,6 @@ async function inspectConnected(conn: ClusterConnection, client: KubeApiClient, 
 
   log('info', `cluster ${conn.name}: probing ${conn.server}`);
   const probes: ProbeResults = await runProbes(client, opts.timeoutMs ?? 30_000);
-  if (opts.signal?.aborted) throw new KubeApiError('aborted', `inspection of ${conn.name} was cancelled`);
-  if (probes.versionError?.clusterWide) {
-    // Nothing can be listed: every check is `error` with the reason (the certificate check may
-    // still have read the serving certificate in its handshake).
-    const reason = describeApiError(probes.versionError);
-    log('error', `cluster ${conn.name}: ${reason}`);
-    const out: FindingDraftFull[] = [];
-    for (const c of enabled) {
-      if (c.info.id === 'k8s.cert.apiserver' && probes.tls) {
-        out.push(...(await runSingle(c, envFor(c), { unavailable: {} })));
-        continue;
-      }
-      out.push(errorFinding(c, conn.name, c.info.id === 'k8s.api.reachable' ? reason : `not checked: ${reason}`));
-    }
-    return result(out, reason);
-  }
-
   // Settings per sub-target: resolved per object only when some override matches on targets.
   const perTarget = opts.config.spec.overrides.some((o) => o.match.targets !== undefined);
   const exemptions = opts.config.spec.exemptions.filter((e) => e.expires >= new Date(now).toISOString().slice(0, 10));
@@ -197,6 +181,23 @@ async function inspectConnected(conn: ClusterConnection, client: KubeApiClient, 
       },
       log: (m) => log('info', `cluster ${conn.name}: ${c.info.id}: ${m}`),
     };
+  }
+
+  if (opts.signal?.aborted) throw new KubeApiError('aborted', `inspection of ${conn.name} was cancelled`);
+  if (probes.versionError?.clusterWide) {
+    // Nothing can be listed: every check is `error` with the reason (the certificate check may
+    // still have read the serving certificate in its handshake).
+    const reason = describeApiError(probes.versionError);
+    log('error', `cluster ${conn.name}: ${reason}`);
+    const out: FindingDraftFull[] = [];
+    for (const c of enabled) {
+      if (c.info.id === 'k8s.cert.apiserver' && probes.tls) {
+        out.push(...(await runSingle(c, envFor(c), { unavailable: {} })));
+        continue;
+      }
+      out.push(c.info.id === 'k8s.api.reachable' ? { check: c.info.id, target: conn.name, severity: 'error', message: reason, evidence: { command: `${cluster.kubectl} get --raw /version` } } : errorFinding(c, conn.name, `not checked: ${reason}`));
+    }
+    return result(out, reason);
   }
 
   // Start the checks and aggregates, and gather the kinds they need.
@@ -264,11 +265,11 @@ async function inspectConnected(conn: ClusterConnection, client: KubeApiClient, 
           const r = await listKind(
             client,
             KINDS[k],
-            (items) => {
+            (o) => {
               for (const v of list) {
                 if (v.owner?.failed) continue;
                 try {
-                  for (const o of items) v.fn(o);
+                  v.fn(o);
                 } catch (err) {
                   if (v.owner) v.owner.failed = `the check failed on ${k}: ${(err as Error).message}`;
                   else throw err;
@@ -282,11 +283,14 @@ async function inspectConnected(conn: ClusterConnection, client: KubeApiClient, 
                 stats.pages = p.pages;
                 emitProgress();
               },
+              ...(opts.signal ? { signal: opts.signal } : {}),
+              onRetry: (e) => log('warn', `cluster ${conn.name}: listing ${k}: page cut off (${e.error}); requesting it again after ${e.afterKey ?? 'the start'}`),
               onExpired: (e) => log('warn', `cluster ${conn.name}: listing ${k}: continue token expired (410 Gone); ${e.restarted ? `restarting the list after ${e.afterKey ?? 'the start'}` : 'continuing with the fresh token the API server sent'}`),
             },
           );
           stats.restarts = r.restarts;
           stats.inconsistent = r.inconsistent;
+          if (r.duplicates) stats.duplicates = r.duplicates;
         } catch (err) {
           if (opts.signal?.aborted) throw err;
           const reason = describeApiError(err);

@@ -67,7 +67,8 @@ export function parseHealth(text: string): HealthCheckLine[] {
 }
 
 async function health(client: KubeApiClient, path: '/readyz' | '/livez'): Promise<HealthResult> {
-  const res = await client.getText(path, { verbose: '1' });
+  // kube-apiserver answers a failing health check with HTTP 500 and the verdicts: not a retry case.
+  const res = await client.getText(path, { verbose: '1' }, { answers: [500] });
   if (res.status === 401 || res.status === 403) {
     throw new KubeApiError(res.status === 401 ? 'unauthorized' : 'forbidden', `${path}: HTTP ${res.status}: ${res.text.slice(0, 300)}`, { status: res.status, path });
   }

@@ -84,7 +84,7 @@ export class ProblemSet {
     const notListed = Object.values(this.dropped).reduce((a, b) => a + b, 0);
     const worstDropped = (['error', 'critical', 'warning', 'info'] as Severity[]).find((sev) => this.dropped[sev] > 0);
     const topGroups = [...this.groups].sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : 1)).slice(0, 10).map(([group, problems]) => ({ group, problems }));
-    const counts = Object.fromEntries(Object.entries(this.bySeverity).filter(([, n]) => n > 0));
+    const counts = Object.fromEntries((['critical', 'error', 'warning', 'info', 'ok'] as Severity[]).filter((k) => this.bySeverity[k] > 0).map((k) => [k, this.bySeverity[k]]));
     let message: string;
     let severity: Severity;
     if (this.total === 0) {

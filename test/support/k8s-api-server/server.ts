@@ -61,6 +61,8 @@ export interface Faults {
   expireContinue?: { afterPages: number; times: number; withFreshToken?: boolean; match?: (req: RequestInfo) => boolean; /** Matching continue requests seen so far (kept by the server). */ seen?: number };
   /** Answer matching requests with an HTTP error `times` times (e.g. 503, 500). */
   errors?: { match: (req: RequestInfo) => boolean; status: number; times: number }[];
+  /** Cut the connection halfway through the body of matching 200 answers, `times` times (a reset or idle timeout mid-list). */
+  cutBody?: { match: (req: RequestInfo) => boolean; times: number };
 }
 
 export interface HealthOptions {
@@ -342,6 +344,7 @@ export class KubeApiServer {
     const path = url.pathname.replace(/\/+$/, '') || '/';
     let status = 0;
     let user = '';
+    let cut = false;
     const send = async (code: number, body: string | Buffer, type = 'application/json', extra: Record<string, string> = {}) => {
       status = code;
       let payload = typeof body === 'string' ? Buffer.from(body) : body;
@@ -360,7 +363,8 @@ export class KubeApiServer {
       headers['Content-Length'] = String(payload.length);
       if (!res.destroyed) {
         res.writeHead(code, headers);
-        res.end(payload);
+        if (cut && code === 200) res.write(payload.subarray(0, payload.length >> 1), () => res.destroy());
+        else res.end(payload);
       }
       this.record(req, url, user, status, started);
     };
@@ -370,7 +374,16 @@ export class KubeApiServer {
       if (!who) return void (await sendStatus(S.unauthorized()));
       user = who.user;
       const info: RequestInfo = { method: req.method ?? 'GET', path, query: url.searchParams, user };
-      if (!(await this.applyFaults(info, req, res, sendStatus))) return this.record(req, url, user, 0, started);
+      const cb = this.faults.cutBody;
+      if (cb && cb.times > 0 && cb.match(info)) {
+        cb.times--;
+        cut = true;
+      }
+      if (!(await this.applyFaults(info, req, res, sendStatus))) {
+        // A fault that answered was recorded by send(); one that left the request hanging was not.
+        if (status === 0) this.record(req, url, user, 0, started);
+        return;
+      }
       await this.route(req.method ?? 'GET', path, url.searchParams, who, send, sendStatus, req, res);
     } catch (err) {
       await sendStatus(S.internalError((err as Error).message));
