@@ -97,6 +97,12 @@ beforeAll(async () => {
   // 18 of max_connections 20 in use (90 %): holder, waiter and 16 idle sessions.
   for (let i = 0; i < 16; i++) sessions.push(await pg.session({ database: 'shop', applicationName: `idle-${i}` }));
   await waitUntil('replay lag on the standby', async () => Number((await standby.query('SELECT extract(epoch FROM now() - pg_last_xact_replay_timestamp()) AS s'))[0]!.s) > 2);
+  // The thresholds are 2 s (transaction age) and 1 s (lock wait): wait until both are clearly over,
+  // not for a fixed time (on a loaded machine the setup above can take less or more).
+  await waitUntil('the lock holder\'s transaction to be older than 2.5 s and the waiter to wait over 1.5 s', async () => {
+    const [row] = await pg.query("SELECT min(extract(epoch FROM now() - xact_start)) FILTER (WHERE application_name = 'lock-holder') AS holder, min(extract(epoch FROM now() - state_change)) FILTER (WHERE application_name = 'lock-waiter') AS waiter FROM pg_stat_activity");
+    return Number(row!.holder) > 2.5 && Number(row!.waiter) > 1.5;
+  });
 
   run2 = await cli.inspect(config);
 

@@ -9,6 +9,7 @@ import { mkdirSync, mkdtempSync, readFileSync, readdirSync, readlinkSync, rmSync
 import { join } from 'node:path';
 import { execa } from 'execa';
 import { patrol, REPO } from '../support/cli.js';
+import { waitUntil } from '../support/local-servers.js';
 import { startSshHosts, type SshHosts } from '../support/ssh-hosts.js';
 import { startSystemdHost, type SystemdHost } from '../fixtures/host/systemd-host.js';
 
@@ -104,6 +105,13 @@ beforeAll(async () => {
   mkdirSync(frozen);
   writeFileSync(join(frozen, 'cgroup.procs'), String(hostPid(inside)));
   writeFileSync(join(frozen, 'freezer.state'), 'FROZEN');
+  // The helpers start in the background: on a loaded machine Python can take seconds to start, so
+  // wait for the zombie and the descriptor hog to exist rather than trusting a fixed delay.
+  await waitUntil('the zombie and the fd hog to exist in the container', async () => {
+    // /proc/PID/stat: "PID (COMM) STATE ..." (no ps needed in the container).
+    const stat = await sd.exec(['sh', '-c', 'cat /proc/[0-9]*/stat 2>/dev/null'], { allowFailure: true });
+    return /\(patrol-zombie\) Z /.test(stat.stdout) && /\(patrol-fdhog\) /.test(stat.stdout);
+  });
   // Let the crash loop restart a few times.
   await new Promise((r) => setTimeout(r, 2500));
   run2 = await inspect(2);
