@@ -19,6 +19,7 @@ import { builtinCatalog } from '../../inspections/checks/index.js';
 import { builtinCollectors } from '../../inspections/collectors/index.js';
 import { createInspectClusterStepType } from '../../kubernetes/inspect-cluster-step.js';
 import { storeInventoryResolver } from '../../inventories/stored-inventory.js';
+import { kubernetesDeployStepTypes } from '../kubernetes/index.js';
 
 /** What built-in step types may depend on; passed in by the composition root. */
 export interface BuiltinStepDeps {
@@ -46,6 +47,8 @@ export function registerBuiltinStepTypes(registry: StepTypeRegistry, deps: Built
     ...(inventories ? { inventories } : {}),
     ...(deps.findingHistory ? { history: deps.findingHistory } : {}),
   });
+  // Kubernetes deploy step types (k8s-apply, k8s-wait, k8s-rollback, k8s-job, k8s-delete, helm).
+  for (const t of kubernetesDeployStepTypes()) registry.register(t);
   return registry
     .register(noopStepType)
     .register(sleepStepType)

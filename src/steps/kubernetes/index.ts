@@ -1,0 +1,9 @@
+import type { AnyStepType } from '../step-type.js';
+import type { KubeConnector } from '../../kubernetes-deploy/kube-session.js';
+import { createK8sApplyStepType } from './k8s-apply.js';
+import { createK8sDeleteStepType } from './k8s-delete.js';
+
+/** The Kubernetes deploy step types; `connect` replaces how they open a cluster session. */
+export function kubernetesDeployStepTypes(deps: { connect?: KubeConnector } = {}): AnyStepType[] {
+  return [createK8sApplyStepType(deps), createK8sDeleteStepType(deps)];
+}
