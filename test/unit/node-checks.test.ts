@@ -299,3 +299,16 @@ describe('collector plan', () => {
     expect(params.loki).toEqual({ config_file: '/etc/loki/config.yaml', data_dir: '/var/lib/loki' });
   });
 });
+
+describe('docs/node-checks.md', () => {
+  test('the complete example is a valid InspectionConfig and plans the sections it describes', async () => {
+    const { readFileSync } = await import('node:fs');
+    const { parse } = await import('yaml');
+    const text = readFileSync(new URL('../../docs/node-checks.md', import.meta.url), 'utf8');
+    const block = [...text.matchAll(/```yaml\n([\s\S]*?)```/g)].map((m) => m[1]!).find((b) => b.includes('kind: InspectionConfig'));
+    if (!block) throw new Error('docs/node-checks.md has no InspectionConfig example');
+    const cfg = inspectionConfigSchema.parse(parse(block));
+    expect(nodeSectionsFor(cfg, { name: 'w-01', groups: ['workers'] })).toEqual(['certs', 'services', 'images', 'registry']);
+    expect(nodeSectionsFor(cfg, { name: 'cp-1', groups: ['control_plane'] })).toEqual(['certs', 'etcd_backup', 'services', 'images', 'registry', 'loki']);
+  });
+});
