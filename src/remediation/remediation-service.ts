@@ -5,6 +5,7 @@ import type { Finding } from '../findings/finding.js';
 import type { CheckCatalog } from '../inspections/check-catalog.js';
 import type { WorkflowResolver } from '../scheduler/workflow-resolver.js';
 import { ConflictError, InputError, NotFoundError } from '../errors/index.js';
+import { databaseParam } from './database-param.js';
 
 export interface RemediationRequest {
   findingId: string;
@@ -40,6 +41,7 @@ export function findingParam(f: Finding): Record<string, unknown> {
     severity: f.severity,
     value: f.value ?? null,
     unit: f.unit ?? null,
+    threshold: typeof f.threshold === 'object' && f.threshold !== null ? f.threshold : {},
     message: f.message,
     fingerprint: f.fingerprint,
     details: f.details ?? {},
@@ -90,6 +92,7 @@ export class RemediationService {
       config: req.config ?? (typeof sourceParams.config === 'string' ? sourceParams.config : ''),
       autoApprove: req.autoApprove ?? false,
     };
+    if (declared.has('database')) candidates.database = await databaseParam(finding, String(candidates.config), this.deps.catalog);
     const params: Record<string, unknown> = {};
     for (const [k, v] of Object.entries(candidates)) if (declared.has(k)) params[k] = v;
     for (const [k, v] of Object.entries(req.params ?? {})) params[k] = v;

@@ -43,6 +43,7 @@ export const pgLongTransactions = defineCheck({
   unit: 's',
   remediation: 'Find the session in the details (pid, user, application, query) and end it (SELECT pg_terminate_backend(pid)); fix the application that leaves transactions open; set idle_in_transaction_session_timeout. Commit or roll back old prepared transactions (COMMIT PREPARED / ROLLBACK PREPARED gid).',
   reference: 'check_postgres txn_time / txn_idle (no defaults; Patrol: 5 min warning, 30 min critical)',
+  remediationWorkflow: 'terminate-query',
   evaluate({ data, target, settings }) {
     const s = settings();
     const warn = s.warning ?? Infinity;
