@@ -10,11 +10,9 @@ import { mkdirSync, mkdtempSync, rmSync, utimesSync, writeFileSync } from 'node:
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
-import { execa } from 'execa';
 import { patrol } from '../support/cli.js';
 import { startSshHosts, type SshHost, type SshHosts } from '../support/ssh-hosts.js';
-import { freePort, killQuietly, waitUntil } from '../support/local-servers.js';
-import { requireTool } from '../support/system-tools.js';
+import { makeCert, saveEtcdSnapshots } from '../support/node-fixtures.js';
 
 interface Finding {
   check: string;
@@ -41,33 +39,11 @@ let exitCode: number | undefined;
 
 const DAY = 86_400_000;
 
-async function makeCert(pem: string, cn: string, days: number): Promise<void> {
-  await execa('openssl', ['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256', '-nodes', '-keyout', pem.replace(/\.crt$/, '.key'), '-out', pem, '-days', String(days), '-subj', `/CN=${cn}`]);
-}
-
-/** A snapshot saved by a real etcd with etcdctl (etcd stopped right after). */
-async function etcdSnapshot(file: string): Promise<void> {
-  const etcdBin = requireTool('etcd', 'apt-get install etcd-server');
-  const etcdctl = requireTool('etcdctl', 'apt-get install etcd-client');
-  const [client, peer] = [await freePort(), await freePort()];
-  const etcd = execa(etcdBin, ['--name', 'it', '--data-dir', join(work, 'etcd-data'), '--listen-client-urls', `http://127.0.0.1:${client}`, '--advertise-client-urls', `http://127.0.0.1:${client}`, '--listen-peer-urls', `http://127.0.0.1:${peer}`, '--initial-advertise-peer-urls', `http://127.0.0.1:${peer}`, '--initial-cluster', `it=http://127.0.0.1:${peer}`], { reject: false });
-  try {
-    const ctl = (...a: string[]) => execa(etcdctl, ['--endpoints', `http://127.0.0.1:${client}`, ...a], { env: { ETCDCTL_API: '3' }, reject: false });
-    await waitUntil('etcd answers', async () => (await ctl('put', '/registry/ns/default', 'x')).exitCode === 0, { timeoutMs: 20_000, intervalMs: 200 });
-    const r = await ctl('snapshot', 'save', file);
-    if (r.exitCode !== 0) throw new Error(`etcdctl snapshot save: ${r.stderr}`);
-  } finally {
-    killQuietly(etcd.pid, 'SIGTERM');
-    await etcd;
-  }
-}
-
 async function sh(host: SshHost, script: string) {
   return fleet.hostExec(host, ['sh', '-c', script], { timeoutMs: 60_000 });
 }
 
 beforeAll(async () => {
-  requireTool('openssl', 'apt-get install openssl');
   fleet = await startSshHosts(1);
   h1 = fleet.hosts[0]!;
   home = mkdtempSync('/tmp/patrol-nodeit-home-');
@@ -77,14 +53,14 @@ beforeAll(async () => {
   mkdirSync(join(work, 'pki', 'etcd'), { recursive: true });
   await makeCert(join(work, 'pki', 'apiserver.crt'), 'kube-apiserver', 300);
   mkdirSync(join(work, 'backups'));
-  await etcdSnapshot(join(work, 'backups', 'snapshot-fresh.db'));
+  await saveEtcdSnapshots(work, [join(work, 'backups', 'snapshot-fresh.db')], 2);
 
   // host-1: its own PKI with certificates about to expire, and only a stale snapshot.
   await sh(h1, `mount -t tmpfs -o size=4m patrol-pki ${work}/pki && mkdir ${work}/pki/etcd && mount -t tmpfs -o size=8m patrol-backups ${work}/backups`);
   mkdirSync(join(work, 'h1'));
   await makeCert(join(work, 'h1', 'apiserver.crt'), 'kube-apiserver', 20);
   await makeCert(join(work, 'h1', 'peer.crt'), 'cp-1', 3);
-  await etcdSnapshot(join(work, 'h1', 'snapshot-old.db'));
+  await saveEtcdSnapshots(join(work, 'h1'), [join(work, 'h1', 'snapshot-old.db')], 2);
   const old = new Date(Date.now() - 3 * DAY);
   utimesSync(join(work, 'h1', 'snapshot-old.db'), old, old);
   await sh(h1, `cp ${work}/h1/apiserver.crt ${work}/pki/ && cp ${work}/h1/peer.crt ${work}/pki/etcd/ && cp -p ${work}/h1/snapshot-old.db ${work}/backups/`);

@@ -9,10 +9,9 @@ import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, truncateSyn
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
-import { execa, type ResultPromise } from 'execa';
 import { callModuleAsync } from '../support/python-modules.js';
-import { requireTool } from '../support/system-tools.js';
-import { freePort, killQuietly, waitUntil } from '../support/local-servers.js';
+import { freePort } from '../support/local-servers.js';
+import { makeCert, saveEtcdSnapshots } from '../support/node-fixtures.js';
 import { CheckCatalog } from '../../src/inspections/check-catalog.js';
 import { nodeChecks } from '../../src/inspections/checks/node/index.js';
 import { evaluateChecks } from '../../src/inspections/evaluate-checks.js';
@@ -24,7 +23,6 @@ import type { FindingInput } from '../../src/findings/finding.js';
 const DAY = 86_400_000;
 const catalog = new CheckCatalog().register(...nodeChecks);
 let work: string;
-let etcd: ResultPromise | undefined;
 let server: Server;
 let base: string;
 let closedPort: number;
@@ -47,18 +45,11 @@ const of = (fs: FindingInput[], check: string, target: string) => {
   return f;
 };
 
-async function makeCert(pem: string, cn: string, days: number): Promise<void> {
-  await execa('openssl', ['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256', '-nodes', '-keyout', pem.replace(/\.(crt|pem)$/, '.key'), '-out', pem, '-days', String(days), '-subj', `/CN=${cn}`]);
-}
-
 const b64 = (file: string) => readFileSync(file).toString('base64');
 const kubeconfig = (user: string, auth: string, ca: string) =>
   `apiVersion: v1\nkind: Config\nclusters:\n- cluster:\n    certificate-authority-data: ${ca}\n    server: https://10.0.0.1:6443\n  name: kubernetes\ncontexts:\n- context:\n    cluster: kubernetes\n    user: ${user}\n  name: ${user}@kubernetes\ncurrent-context: ${user}@kubernetes\nusers:\n- name: ${user}\n  user:\n${auth}\n`;
 
 beforeAll(async () => {
-  requireTool('openssl', 'apt-get install openssl');
-  const etcdBin = requireTool('etcd', 'apt-get install etcd-server (a real etcd makes the snapshots)');
-  const etcdctl = requireTool('etcdctl', 'apt-get install etcd-client');
   work = mkdtempSync('/tmp/patrol-node-module-');
 
   // kubeadm PKI: certificates expiring in 300, 20 and 3 days (etcd/ included), a key that is skipped.
@@ -79,18 +70,9 @@ beforeAll(async () => {
   writeFileSync(join(conf, 'kubelet.conf'), kubeconfig('system:node:cp-1', `    client-certificate: ${join(work, 'kubelet-pki', 'kubelet-client-current.pem')}\n    client-key: ${join(work, 'kubelet-pki', 'kubelet-client-current.pem')}`, ca));
   writeFileSync(join(conf, 'scheduler.conf'), kubeconfig('system:kube-scheduler', `    client-certificate: ${join(work, 'missing', 'scheduler.pem')}`, ca));
 
-  // A real etcd, a few keys, a snapshot saved by etcdctl; etcd is stopped again right after.
-  const [client, peer] = [await freePort(), await freePort()];
-  etcd = execa(etcdBin, ['--name', 'patrol-test', '--data-dir', join(work, 'etcd-data'), '--listen-client-urls', `http://127.0.0.1:${client}`, '--advertise-client-urls', `http://127.0.0.1:${client}`, '--listen-peer-urls', `http://127.0.0.1:${peer}`, '--initial-advertise-peer-urls', `http://127.0.0.1:${peer}`, '--initial-cluster', `patrol-test=http://127.0.0.1:${peer}`], { reject: false, all: true });
-  const ctl = (...args: string[]) => execa(etcdctl, ['--endpoints', `http://127.0.0.1:${client}`, ...args], { env: { ETCDCTL_API: '3' }, reject: false });
-  await waitUntil('etcd answers', async () => (await ctl('put', '/registry/pods/default/web', 'v1')).exitCode === 0, { timeoutMs: 20_000, intervalMs: 200 });
-  for (let i = 0; i < 20; i++) await ctl('put', `/registry/configmaps/default/c${i}`, 'x'.repeat(200));
+  // A snapshot saved by a real etcd with etcdctl (20 keys); etcd is stopped again right after.
   mkdirSync(join(work, 'fresh'));
-  const saved = await ctl('snapshot', 'save', join(work, 'fresh', 'snapshot-new.db'));
-  if (saved.exitCode !== 0) throw new Error(`etcdctl snapshot save failed: ${saved.stderr}`);
-  killQuietly(etcd.pid, 'SIGTERM');
-  await etcd;
-  etcd = undefined;
+  await saveEtcdSnapshots(work, [join(work, 'fresh', 'snapshot-new.db')]);
   const fresh = join(work, 'fresh', 'snapshot-new.db');
   const setAge = (f: string, days: number) => utimesSync(f, new Date(Date.now() - days * DAY), new Date(Date.now() - days * DAY));
   copyFileSync(fresh, join(work, 'fresh', 'snapshot-old.db'));
@@ -133,7 +115,6 @@ beforeAll(async () => {
 }, 90_000);
 
 afterAll(async () => {
-  if (etcd?.pid) killQuietly(etcd.pid);
   await new Promise((r) => (server ? server.close(r) : r(undefined)));
   if (work) rmSync(work, { recursive: true, force: true });
 });
