@@ -6,6 +6,7 @@
  *     --kubeconfig /tmp/k8s-test.yaml [--port 6443] [--fixtures test/fixtures/k8s/problems] [--no-gzip]
  *
  * Prints one JSON line when ready: {"url", "kubeconfig", "pid", "counts"}. Stops on SIGTERM/SIGINT.
+ * With --log-requests N, SIGUSR2 prints {"requests", "byPath"} for the requests since the last SIGUSR2.
  */
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
@@ -47,9 +48,17 @@ const server = await KubeApiServer.start({
   logRequests: Number(values['log-requests']),
 });
 const kubeconfig = server.writeKubeconfig({ name: values.context, ...(values.kubeconfig ? { file: values.kubeconfig } : {}) });
-process.stdout.write(`${JSON.stringify({ url: server.url, kubeconfig, pid: process.pid, token: server.adminToken, counts: cluster?.counts ?? {} })}\n`);
 const stop = () => {
   void server.stop().then(() => process.exit(0));
 };
+// SIGUSR2: print the requests served since the last SIGUSR2 (needs --log-requests), for the benchmark's API call counts.
+process.on('SIGUSR2', () => {
+  const byPath: Record<string, number> = {};
+  for (const r of server.requests) byPath[r.path] = (byPath[r.path] ?? 0) + 1;
+  process.stdout.write(`${JSON.stringify({ requests: server.requests.length, byPath })}\n`);
+  server.requests.length = 0;
+});
 process.on('SIGTERM', stop);
 process.on('SIGINT', stop);
+// Ready only once the signal handlers are in place (an early SIGUSR2 would kill the process).
+process.stdout.write(`${JSON.stringify({ url: server.url, kubeconfig, pid: process.pid, token: server.adminToken, counts: cluster?.counts ?? {} })}\n`);
