@@ -16,10 +16,19 @@ type Obj = Record<string, unknown>;
 const REVISION = 'deployment.kubernetes.io/revision';
 const ALPHABET = 'bcdfghjklmnpqrstvwxz2456789';
 
-/** A stable 10-character hash of a pod template (the pod-template-hash label). */
+/**
+ * A stable 10-character hash of a pod template (the pod-template-hash label). Like the real
+ * controller's (a hash of the decoded struct), it does not depend on the order of keys a client sent.
+ */
 export function templateHash(template: unknown): string {
-  const digest = createHash('sha256').update(JSON.stringify(template ?? {})).digest();
+  const digest = createHash('sha256').update(canonicalJson(template ?? {})).digest();
   return [...digest.subarray(0, 10)].map((b) => ALPHABET[b % ALPHABET.length]).join('');
+}
+
+function canonicalJson(v: unknown): string {
+  if (Array.isArray(v)) return `[${v.map(canonicalJson).join(',')}]`;
+  if (v && typeof v === 'object') return `{${Object.keys(v).sort().filter((k) => (v as Obj)[k] !== undefined).map((k) => `${JSON.stringify(k)}:${canonicalJson((v as Obj)[k])}`).join(',')}}`;
+  return JSON.stringify(v);
 }
 
 const meta = (o: KubeObj) => o.metadata as Obj & { name: string; namespace: string; uid: string; generation?: number; labels?: Record<string, string>; annotations?: Record<string, string>; ownerReferences?: { uid: string; kind: string }[]; deletionTimestamp?: string };
