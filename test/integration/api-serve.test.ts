@@ -1,16 +1,14 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { execa, type ResultPromise } from 'execa';
-import { patrol, assertBuilt, REPO } from '../support/cli.js';
+import { patrol, assertBuilt, startServe, type ServeProcess } from '../support/cli.js';
 
 // `patrol serve` as a real process, and the CLI in client mode (PATROL_SERVER) against it.
 
 let home: string;
-let server: ResultPromise;
+let serve: ServeProcess | undefined;
 let url: string;
 let token: string;
-let stderr = '';
 
 const WF = `apiVersion: patrol.dev/v1
 kind: Workflow
@@ -49,21 +47,8 @@ beforeAll(async () => {
   writeFileSync(join(home, 'fail.yaml'), WF.replace('name: hello', 'name: failing').replace('sleep 0.1; done', 'sleep 0.1; done; exit 4'));
   writeFileSync(join(home, 'bad.yaml'), WF.replace('type: noop', 'type: nope'));
   writeFileSync(join(home, 'gated.yaml'), APPROVAL);
-  server = execa('node', [join(REPO, 'bin', 'patrol.js'), 'serve', '--listen', '127.0.0.1:0'], {
-    env: { PATROL_HOME: home, PATROL_ADMIN_PASSWORD: 'admin-password-1', PATROL_BCRYPT_ROUNDS: '4', NO_COLOR: '1', PATROL_LOG_LEVEL: 'warn' },
-    reject: false,
-  });
-  url = await new Promise<string>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`patrol serve did not start: ${stderr}`)), 30_000);
-    server.stderr!.on('data', (d: Buffer) => {
-      stderr += String(d);
-      const m = /Patrol (http:\/\/\S+)/.exec(stderr);
-      if (m) {
-        clearTimeout(timer);
-        resolve(m[1]!);
-      }
-    });
-  });
+  serve = await startServe({ home, env: { PATROL_ADMIN_PASSWORD: 'admin-password-1', PATROL_BCRYPT_ROUNDS: '4', PATROL_LOG_LEVEL: 'warn' } });
+  url = serve.url;
   const login = await fetch(`${url}/api/v1/auth/login`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ username: 'admin', password: 'admin-password-1' }) });
   expect(login.status).toBe(200);
   const { csrfToken } = (await login.json()) as { csrfToken: string };
@@ -74,7 +59,7 @@ beforeAll(async () => {
 }, 60_000);
 
 afterAll(async () => {
-  if (server && server.exitCode === undefined) server.kill('SIGKILL');
+  await serve?.stop();
   rmSync(home, { recursive: true, force: true });
 });
 
@@ -86,6 +71,24 @@ test('health and readiness', async () => {
   const ready = await fetch(`${url}/readyz`);
   expect(ready.status).toBe(200);
   expect(await ready.json()).toMatchObject({ status: 'ready', checks: { store: { ok: true } } });
+  // A probe leaves checks out by name; names that match no check are ignored (one probe for both modes).
+  const some = (await (await fetch(`${url}/readyz?exclude=store,workers`)).json()) as { checks: Record<string, unknown> };
+  expect(Object.keys(some.checks)).not.toContain('store');
+});
+
+test('the web console is served at / next to the API (docs/console.md)', async () => {
+  // What someone opening the server's address sees: the login page, then the dashboard.
+  const root = await fetch(`${url}/`, { redirect: 'manual' });
+  expect(root.status).toBe(303);
+  expect(root.headers.get('location')).toBe('/login?next=%2F');
+  const page = await fetch(`${url}/runs`, { redirect: 'manual' });
+  expect(page.status).toBe(303);
+  expect(page.headers.get('location')).toBe('/login?next=%2Fruns');
+  const login = await fetch(`${url}/login`);
+  expect(login.status).toBe(200);
+  expect(await login.text()).toContain('id="login-form"');
+  expect((await fetch(`${url}/static/console.js`)).status).toBe(200);
+  expect(serve!.stderr()).toContain(`console ${url}/`);
 });
 
 test('client mode runs, lists, shows and prints logs like the embedded mode, with the same exit codes', async () => {
@@ -175,7 +178,8 @@ test('approvals, cancel and credentials in client mode', async () => {
   const list = await remote(['credentials', 'list', '--json']);
   expect(JSON.parse(list.stdout)).toEqual([expect.objectContaining({ name: 'web-key', type: 'token', fieldNames: ['token'] })]);
   expect(list.stdout).not.toContain('tok-3cr3t-value');
-  expect((await remote(['credentials', 'delete', 'web-key'])).exitCode).toBe(0);
+  const deleted = await remote(['credentials', 'delete', 'web-key']);
+  expect({ exitCode: deleted.exitCode, stderr: deleted.stderr }).toEqual({ exitCode: 0, stderr: '' });
   expect((await remote(['credentials', 'delete', 'web-key'])).exitCode).toBe(2);
 });
 
@@ -193,8 +197,8 @@ test('bad tokens and unreachable servers are clear errors (exit 2)', async () =>
 
 test('SIGTERM stops the server gracefully', async () => {
   const started = Date.now();
-  server.kill('SIGTERM');
-  const res = await server;
+  serve!.process.kill('SIGTERM');
+  const res = await serve!.process;
   expect(res.exitCode).toBe(0);
   expect(Date.now() - started).toBeLessThan(10_000);
   await expect(fetch(`${url}/healthz`)).rejects.toThrow();

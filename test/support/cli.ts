@@ -22,3 +22,44 @@ export function patrol(args: string[], opts: { home: string; env?: Record<string
 }
 
 export type PatrolProcess = ResultPromise;
+
+/** A `patrol serve` child process listening on a free loopback port. */
+export interface ServeProcess {
+  process: ResultPromise;
+  url: string;
+  /** Everything it wrote to stderr so far. */
+  stderr(): string;
+  /** Kills it and waits until it is gone (nothing of it outlives the test file). */
+  stop(): Promise<void>;
+}
+
+/** Starts `patrol serve --listen 127.0.0.1:0` and waits for the address it prints. */
+export async function startServe(opts: { home: string; env?: Record<string, string>; timeoutMs?: number }): Promise<ServeProcess> {
+  assertBuilt();
+  const child = execa('node', [BIN, 'serve', '--listen', '127.0.0.1:0'], { env: { PATROL_HOME: opts.home, NO_COLOR: '1', ...opts.env }, reject: false });
+  let stderr = '';
+  child.stderr!.on('data', (d: Buffer) => {
+    stderr += String(d);
+  });
+  const url = await new Promise<string>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`patrol serve did not start within ${opts.timeoutMs ?? 30_000} ms: ${stderr}`)), opts.timeoutMs ?? 30_000);
+    const look = () => {
+      const m = /Patrol (http:\/\/\S+)/.exec(stderr);
+      if (!m) return;
+      clearTimeout(timer);
+      child.stderr!.off('data', look);
+      resolve(m[1]!);
+    };
+    child.stderr!.on('data', look);
+    void child.then((r) => reject(new Error(`patrol serve exited with ${r.exitCode}: ${stderr}`)));
+  });
+  return {
+    process: child,
+    url,
+    stderr: () => stderr,
+    stop: async () => {
+      if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+      await child;
+    },
+  };
+}

@@ -3,13 +3,14 @@ import { action } from '../cli-errors.js';
 import { EXIT } from '../exit-codes.js';
 import { startServer } from '../../server/start-server.js';
 import { createLogger } from '../../logging/logger.js';
+import { withConsole } from '../../console/create-console.js';
 import { openRuntime } from '../../runtime/open-runtime.js';
 import { platformHooks } from '../../server/platform-hooks.js';
 
 export function registerServe(program: Command): void {
   program
     .command('serve')
-    .description('run the Patrol server: REST API (OpenAPI at /api/v1/openapi.json), /healthz, /readyz; in the embedded mode it also runs workflows')
+    .description('run the Patrol server: web console (/), REST API (OpenAPI at /api/v1/openapi.json), /healthz, /readyz; in the embedded mode it also runs workflows')
     .option('--listen <host:port>', 'address to listen on (PATROL_LISTEN)', process.env.PATROL_LISTEN ?? '127.0.0.1:8080')
     .option('--no-engine', 'serve the API only; workflows run elsewhere (distributed mode)')
     .option('--no-scheduler', 'do not fire schedules from this server')
@@ -25,7 +26,7 @@ export function registerServe(program: Command): void {
           logger,
           ...(distributed ? { distributed: { role: 'server' as const, accept: { stepTypes: opts.execute ? ('all' as const) : [], advance: true }, concurrency } } : {}),
         });
-        const hooks = platformHooks({ runtime, logger, env: process.env, distributed, scheduler: opts.scheduler });
+        const hooks = withConsole(platformHooks({ runtime, logger, env: process.env, distributed, scheduler: opts.scheduler }), { env: process.env });
         let server;
         try {
           server = await startServer({ listen: opts.listen, logger, runtime, runEngine: opts.engine, hooks });
@@ -33,7 +34,7 @@ export function registerServe(program: Command): void {
           await runtime.close();
           throw err;
         }
-        process.stderr.write(`Patrol ${server.url}  (API ${server.url}/api/v1, OpenAPI ${server.url}/api/v1/openapi.json)\n`);
+        process.stderr.write(`Patrol ${server.url}  (console ${server.url}/, API ${server.url}/api/v1, OpenAPI ${server.url}/api/v1/openapi.json)\n`);
         await new Promise<void>((resolve) => {
           let stopping = false;
           const stop = (signal: string) => {
