@@ -13,6 +13,7 @@ import { Limiter } from './client/limiter.js';
 import { clusterChecks } from './checks/index.js';
 import type { ClusterCheck } from './checks/cluster-check.js';
 import { inspectCluster, type ClusterProgress } from './inspect/cluster-inspection.js';
+import { limitYoungGeneration } from './inspect/young-generation.js';
 
 export interface InspectClusterStepDeps {
   catalog: CheckCatalog;
@@ -117,6 +118,7 @@ export function createInspectClusterStepType(deps: InspectClusterStepDeps) {
         throw err;
       }
       const specs = clustersOf(input);
+      limitYoungGeneration();
       const timeoutMs = parseDuration(input.requestTimeout, 'requestTimeout');
       const limiter = new Limiter(input.parallelClusters);
       const all: FindingInput[] = [];
