@@ -104,6 +104,19 @@ test('live logs over SSE: lines arrive while the run works, a reconnect with Las
   expect(body).toContain('"message":"line 30"');
   expect(body).not.toContain('"message":"line 28"');
   expect(body).toMatch(/event: end\ndata: \{"status":"succeeded"/);
+
+  // Paging back from a line: the lines just before it, oldest first.
+  const [id28] = tail.body.items.map((l: { id: number }) => l.id);
+  const back = await api('GET', `/api/v1/runs/${run.body.id}/logs?before=${id28}&limit=2`);
+  expect({ lines: back.body.items.map((l: { message: string }) => l.message), next: back.body.next }).toEqual({ lines: ['line 26', 'line 27'], next: null });
+  expect((await api('GET', `/api/v1/runs/${run.body.id}/logs?before=${id28}&tail=2`)).body.error).toMatchObject({ field: 'query.before' });
+
+  // A follower far behind skips to the newest lines, told how many it missed; batches are arrays.
+  const fast = await (await fetch(`${t.url}/api/v1/runs/${run.body.id}/logs/stream?maxBacklog=5&batch=true`, { headers: { authorization: `Bearer ${t.adminToken}` } })).text();
+  const events = [...fast.matchAll(/event: (\w+)\ndata: (.*)\n/g)].map((m) => ({ event: m[1], data: JSON.parse(m[2]!) }));
+  expect(events.map((e) => e.event)).toEqual(['skipped', 'lines', 'end']);
+  expect(events[0]!.data).toMatchObject({ after: null, count: 25 });
+  expect(events[1]!.data.map((l: { message: string }) => l.message)).toEqual(['line 26', 'line 27', 'line 28', 'line 29', 'line 30']);
 });
 
 test('trigger with params, cancel, retry from the failure; each audited', async () => {
