@@ -30,13 +30,20 @@ export function kubeFailure(err: unknown): KubeFailure {
   }
   const message = body.message ?? `HTTP ${status}`;
   const base = { status, message, ...(body.reason ? { reason: body.reason } : {}) };
-  if (/exceeded quota/.test(message)) return { code: 'rejected-quota', ...base };
-  if (/admission webhook .* denied the request/.test(message)) return { code: 'rejected-admission', ...base };
+  const refusal = platformRefusal(message);
+  if (refusal) return { code: refusal, ...base };
   if (status === 403) return { code: 'forbidden', ...base };
   if (status === 409) return { code: body.reason === 'AlreadyExists' ? 'already-exists' : 'conflict', ...base };
   if (status === 422 || status === 400) return { code: 'invalid', ...base };
   if (status === 404) return { code: 'not-found', ...base };
   return { code: 'api-error', ...base };
+}
+
+/** Quota and admission refusals by their message (also as FailedCreate events of controllers). */
+export function platformRefusal(message: string): 'rejected-quota' | 'rejected-admission' | undefined {
+  if (/exceeded quota/.test(message)) return 'rejected-quota';
+  if (/admission webhook .* denied the request/.test(message)) return 'rejected-admission';
+  return undefined;
 }
 
 export function isNotFound(err: unknown): boolean {

@@ -15,14 +15,19 @@ export async function waitUntil<T>(what: string, check: () => Promise<{ value?: 
     if (r.state !== last) opts.onState?.(r.state);
     last = r.state;
     if (Date.now() >= deadline) throw new StepError(`timed out after ${formatDuration(opts.timeoutMs)} waiting for ${what}: ${last}`, { code: 'timeout', retryable: true, details: { lastState: last } });
-    await new Promise<void>((resolve) => {
-      const t = setTimeout(done, Math.min(opts.intervalMs, Math.max(0, deadline - Date.now())));
-      function done() {
-        clearTimeout(t);
-        opts.signal.removeEventListener('abort', done);
-        resolve();
-      }
-      opts.signal.addEventListener('abort', done, { once: true });
-    });
+    await sleep(Math.min(opts.intervalMs, Math.max(0, deadline - Date.now())), opts.signal);
   }
+}
+
+/** Resolves after ms, or at once when the signal fires (the caller then sees the abort). */
+export function sleep(ms: number, signal?: AbortSignal): Promise<void> {
+  return new Promise((resolve) => {
+    const t = setTimeout(done, ms);
+    function done() {
+      clearTimeout(t);
+      signal?.removeEventListener('abort', done);
+      resolve();
+    }
+    signal?.addEventListener('abort', done, { once: true });
+  });
 }
