@@ -9,7 +9,7 @@ let applied = false;
  * Why: a cluster inspection parses every object of every list on its own (streaming, nothing
  * kept), so it allocates hundreds of thousands of short-lived objects. With V8's default
  * semi-space (up to 16 MiB, grown under allocation pressure) the process's RSS rose to 318 MB on a
- * 150,000-pod cluster; with 4 MiB the same inspection peaked at 200-223 MB and was no slower
+ * 150,000-pod cluster; with 4 MiB the same inspection peaked at 200-288 MB and was no slower
  * (docs/benchmarks.md). Objects that survive are few (bounded aggregates), so scavenges stay cheap.
  */
 export function limitYoungGeneration(mb = 4): void {
