@@ -19,6 +19,8 @@ export interface RemediationRequest {
   params?: Record<string, string>;
   startedBy?: string;
   automatic?: boolean;
+  /** Limits of the circuit breaker for this automatic remediation; default: the service's. */
+  breaker?: CircuitBreaker;
   dryRun?: boolean;
   onCreated?: TriggerOptions['onCreated'];
 }
@@ -77,7 +79,7 @@ export class RemediationService {
     const workflowName = finding.remediationWorkflow ?? check?.remediationWorkflow;
     if (!workflowName) throw new NotFoundError(`check ${finding.check} has no remediation runbook; fix it by hand: ${finding.remediation ?? check?.remediation ?? 'no hint'}`, { check: finding.check });
     if (req.automatic) {
-      const b = this.deps.breaker ?? { maxRuns: 3, windowMs: 86_400_000 };
+      const b = req.breaker ?? this.deps.breaker ?? { maxRuns: 3, windowMs: 86_400_000 };
       const recent = await this.deps.store.remediations.countForTarget(finding.target, now - b.windowMs, { automaticOnly: true });
       if (recent >= b.maxRuns) throw new ConflictError(`circuit breaker: ${recent} automatic remediations of ${finding.target} in the last ${Math.round(b.windowMs / 3_600_000)} h (limit ${b.maxRuns}); a person has to look at it`, { target: finding.target, recent });
     }

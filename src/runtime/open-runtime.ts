@@ -6,6 +6,8 @@ import type { Store } from '../store/store.js';
 import { loadSecretKey, type SecretKey } from '../credentials/secret-key.js';
 import { CredentialService, secretValues } from '../credentials/credential-service.js';
 import { builtinRegistry } from '../steps/builtin/index.js';
+import { linkRemediation, type RemediationLink } from '../remediation/remediation-link.js';
+import { builtinWorkflowResolver } from '../scheduler/workflow-resolver.js';
 import { storeFindingHistory } from '../inspections/history.js';
 import { loadPatrolConfig } from '../config/patrol-config.js';
 import { approvalWaitResolver } from '../approvals/approval-wait-resolver.js';
@@ -54,7 +56,8 @@ export async function openRuntime(opts: RuntimeOptions = {}): Promise<Runtime> {
   try {
     const secretKey = loadSecretKey({ value: env.PATROL_SECRET_KEY, file: env.PATROL_SECRET_KEY_FILE, generatedFile: paths.secretKey });
     const credentials = new CredentialService(store, secretKey);
-    const registry = builtinRegistry({ paths, findingHistory: storeFindingHistory(store), store, patrolSettings: () => loadPatrolConfig(env) });
+    const remediationLink: RemediationLink = {};
+    const registry = builtinRegistry({ paths, findingHistory: storeFindingHistory(store), store, patrolSettings: () => loadPatrolConfig(env), remediationLink });
     const concurrency = opts.distributed?.concurrency ?? Number(env.PATROL_CONCURRENCY ?? 16);
     let dispatcher = opts.dispatcher;
     let distributed: Pick<EngineDeps, 'mode' | 'role'> = {};
@@ -78,6 +81,7 @@ export async function openRuntime(opts: RuntimeOptions = {}): Promise<Runtime> {
       waitResolvers: [approvalWaitResolver],
       ...(opts.settings ? { settings: opts.settings } : {}),
     });
+    linkRemediation(remediationLink, { store, engine, workflows: builtinWorkflowResolver(paths.workflows, registry) });
     return {
       paths,
       store,

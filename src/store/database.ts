@@ -21,6 +21,7 @@ export interface Database extends ServerTables {
   schedule_firings: ScheduleFiringsTable;
   leases: LeasesTable;
   remediations: RemediationsTable;
+  remediation_decisions: RemediationDecisionsTable;
   /** The API's schedules plus the scheduler's policy columns (migration 0005). */
   schedules: ServerTables['schedules'] & SchedulerColumns;
 }
@@ -286,6 +287,21 @@ export interface LeasesTable {
   attempt: number;
   acquired_at: number;
   expires_at: number;
+}
+
+export interface RemediationDecisionsTable {
+  id: string;
+  inspection_run_id: string;
+  finding_id: string;
+  fingerprint: string;
+  check_id: string;
+  target: string;
+  environment: string;
+  /** started | skipped */
+  decision: string;
+  reason: string | null;
+  run_id: string | null;
+  decided_at: number;
 }
 
 export interface RemediationsTable {

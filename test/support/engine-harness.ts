@@ -15,6 +15,7 @@ import { InProcessDispatcher } from '../../src/queue/in-process-dispatcher.js';
 import { patrolPaths } from '../../src/config/paths.js';
 import { CredentialService, secretValues } from '../../src/credentials/credential-service.js';
 import { parseKey } from '../../src/credentials/secret-key.js';
+import type { RemediationLink } from '../../src/remediation/remediation-link.js';
 import type { PatrolSettings } from '../../src/config/patrol-config.js';
 import { storeFindingHistory } from '../../src/inspections/history.js';
 import { approvalWaitResolver } from '../../src/approvals/approval-wait-resolver.js';
@@ -35,10 +36,10 @@ export interface Harness {
  * `credentials: true` it also gets a credential store (random key) that steps read secrets from;
  * `patrolSettings` replaces the global Patrol config the report step reads (reports, smtp, alerting).
  */
-export async function createHarness(opts: { registry?: StepTypeRegistry; settings?: EngineSettings; concurrency?: number; dbFile?: string; dbUrl?: string; credentials?: boolean; patrolSettings?: () => Promise<PatrolSettings> } = {}): Promise<Harness> {
+export async function createHarness(opts: { registry?: StepTypeRegistry; settings?: EngineSettings; concurrency?: number; dbFile?: string; dbUrl?: string; credentials?: boolean; patrolSettings?: () => Promise<PatrolSettings>; remediationLink?: RemediationLink } = {}): Promise<Harness> {
   const dir = mkdtempSync(join(tmpdir(), 'patrol-test-'));
   const store = await openStore({ url: opts.dbUrl ?? opts.dbFile ?? join(dir, 'patrol.db') });
-  const registry = opts.registry ?? builtinRegistry({ paths: patrolPaths({ ...process.env, PATROL_HOME: dir }), store, findingHistory: storeFindingHistory(store), ...(opts.patrolSettings ? { patrolSettings: opts.patrolSettings } : {}) });
+  const registry = opts.registry ?? builtinRegistry({ paths: patrolPaths({ ...process.env, PATROL_HOME: dir }), store, findingHistory: storeFindingHistory(store), ...(opts.patrolSettings ? { patrolSettings: opts.patrolSettings } : {}), ...(opts.remediationLink ? { remediationLink: opts.remediationLink } : {}) });
   const credentials = opts.credentials ? new CredentialService(store, parseKey(randomBytes(32).toString('base64'), 'test key')) : undefined;
   const engine = new Engine({
     store,

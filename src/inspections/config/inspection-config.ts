@@ -4,6 +4,7 @@ import { applicationTargetSchema } from '../collectors/app/app-targets.js';
 import { databaseTargetSchema } from '../collectors/db/db-targets.js';
 import { nodeSettingsSchema } from '../collectors/node/node-settings.js';
 import { inspectionReportSchema } from '../../config/patrol-config.js';
+import { autoRemediationConfigSchema } from '../../remediation/auto-remediation-config.js';
 
 /** Thresholds and parameters for a check; keys may be check ids or globs (host.disk.*). */
 export const checkSettingsOverrideSchema = z
@@ -82,6 +83,8 @@ export const inspectionConfigSchema = z
         nodes: nodeSettingsSchema.default(nodeSettingsSchema.parse({})),
         /** Report recipients, files and alerting for this inspection (docs/reports.md). */
         report: inspectionReportSchema.optional(),
+        /** Automatic remediation opt-ins, circuit breaker and blast radius (docs/remediation.md). */
+        remediation: autoRemediationConfigSchema.optional(),
       })
       .strict(),
   })

@@ -7,6 +7,9 @@ import { createReportStepType } from '../../reports/report-step.js';
 import { createApprovalStepType } from '../../approvals/approval-step.js';
 import { createSilenceStepType } from '../../remediation/silence-step.js';
 import { createRecheckStepType } from '../../remediation/recheck-step.js';
+import { createRemediateStepType } from '../../remediation/remediate-step.js';
+import { createAutoRemediateStepType } from '../../remediation/auto-remediate-step.js';
+import type { RemediationLink } from '../../remediation/remediation-link.js';
 import { createPatrolHealthStepType } from '../../server/health-step.js';
 import { noopStepType } from './noop.js';
 import { sleepStepType } from './sleep.js';
@@ -30,6 +33,8 @@ export interface BuiltinStepDeps {
   store?: Store;
   /** The global Patrol config (reports, smtp, alerting); default: built-in defaults in paths.home. */
   patrolSettings?: () => Promise<PatrolSettings>;
+  /** The engine side of automatic remediation, filled in once the engine exists. */
+  remediationLink?: RemediationLink;
 }
 
 /**
@@ -67,6 +72,8 @@ export function registerBuiltinStepTypes(registry: StepTypeRegistry, deps: Built
     .register(inspect)
     .register(createSilenceStepType({ ...(deps.store ? { store: deps.store } : {}) }))
     .register(createRecheckStepType({ inspect }))
+    .register(createRemediateStepType({ ...(deps.store ? { store: deps.store } : {}), link: deps.remediationLink ?? {} }))
+    .register(createAutoRemediateStepType({ ...(deps.store ? { store: deps.store } : {}), catalog: builtinCatalog(), link: deps.remediationLink ?? {} }))
     .register(createPatrolHealthStepType({ ...(deps.store ? { store: deps.store } : {}) }));
 }
 
