@@ -12,6 +12,7 @@ type Register = (program: Command) => void;
 const COMMANDS: Record<string, () => Promise<Register>> = {
   validate: async () => (await import('./commands/validate.js')).registerValidate,
   run: async () => (await import('./commands/run.js')).registerRun,
+  deploy: async () => (await import('./commands/deploy.js')).registerDeploy,
   runs: async () => (await import('./commands/runs.js')).registerRuns,
   logs: async () => (await import('./commands/logs.js')).registerLogs,
   cancel: async () => (await import('./commands/cancel.js')).registerCancel,

@@ -2,7 +2,7 @@ import type { KubernetesObject } from '@kubernetes/client-node';
 import { isNotFound, kubeStepError } from './kube-failure.js';
 import { headerOf, refOf, refText, type KubeSession, type ObjectRef } from './kube-session.js';
 import type { Manifest } from './manifests.js';
-import { diffObjects, formatChange } from './object-diff.js';
+import { diffObjects, formatChange, redactSecret } from './object-diff.js';
 
 export const FIELD_MANAGER = 'patrol';
 
@@ -18,6 +18,8 @@ export interface ApplyOptions {
   dryRun: boolean;
   /** Take over fields other managers own instead of failing with their conflicts. */
   force: boolean;
+  /** Create objects that do not exist; leave existing ones exactly as they are (PVCs of storage traits). */
+  createOnly?: boolean;
   log: (line: string) => void;
 }
 
@@ -45,13 +47,18 @@ export async function applyObjects(session: KubeSession, objects: Manifest[], op
   for (const obj of objects) {
     const ref = refOf(obj);
     const live = await readObject(session, ref);
+    if (live && opts.createOnly) {
+      opts.log(`${refText(ref)} exists: left as it is (create only)`);
+      out.push({ ...ref, action: 'unchanged', changes: [] });
+      continue;
+    }
     let result: KubernetesObject;
     try {
       result = await session.objects.patch(obj, undefined, opts.dryRun ? 'All' : undefined, FIELD_MANAGER, opts.force, session.lib.PatchStrategy.ServerSideApply);
     } catch (err) {
       throw kubeStepError(`apply ${refText(ref)}${opts.dryRun ? ' (dry run)' : ''}`, err, { object: refText(ref) });
     }
-    const changes = diffObjects(live, plain(result)).map(formatChange);
+    const changes = diffObjects(live, plain(result)).map((c) => formatChange(ref.kind === 'Secret' ? redactSecret(c) : c));
     const action: ApplyAction = !live ? 'created' : changes.length > 0 ? 'configured' : 'unchanged';
     opts.log(`${refText(ref)} ${action}${opts.dryRun ? ' (dry run)' : ''}`);
     for (const c of live ? changes : []) opts.log(`  ${c}`);

@@ -53,3 +53,10 @@ export function formatChange(c: FieldChange): string {
   if (c.op === 'remove') return `- ${c.path}: ${short(c.from)}`;
   return `~ ${c.path}: ${short(c.from)} -> ${short(c.to)}`;
 }
+
+/** A Secret's values never reach a log or a plan: the change says which key, not what it holds. */
+export function redactSecret(c: FieldChange): FieldChange {
+  if (!/^(data|stringData)\./.test(c.path) && c.path !== 'data' && c.path !== 'stringData') return c;
+  const hide = (v: unknown) => (v === undefined ? undefined : '(secret)');
+  return { ...c, ...(c.from !== undefined ? { from: hide(c.from) } : {}), ...(c.to !== undefined ? { to: hide(c.to) } : {}) };
+}

@@ -17,6 +17,8 @@ export const k8sApplyInput = z
     params: z.record(z.string(), z.unknown()).default({}),
     /** Take over fields another field manager owns (kubectl --force-conflicts). */
     force: z.boolean().default(false),
+    /** Only create objects that do not exist; existing ones are never modified. */
+    createOnly: z.boolean().default(false),
     /** Server-side dry run (dryRun=All) with a diff, also when the run is not a dry run. */
     dryRun: z.boolean().default(false),
     prune: z
@@ -65,7 +67,7 @@ export function createK8sApplyStepType(deps: { connect?: KubeConnector } = {}) {
       if (objects.length === 0) throw new InputError('k8s-apply: the files and manifests hold no objects');
       if (input.prune) for (const o of objects) o.metadata.labels = { ...(o.metadata.labels ?? {}), ...input.prune.labels };
       const session = await connect(clusterSpecOf(input));
-      const opts = { dryRun, force: input.force, log: (l: string) => ctx.log.info(l) };
+      const opts = { dryRun, force: input.force, createOnly: input.createOnly, log: (l: string) => ctx.log.info(l) };
       const applied: AppliedObject[] = await applyObjects(session, objects, opts);
       if (input.prune) applied.push(...(await pruneObjects(session, applied, { labels: input.prune.labels, kinds: input.prune.kinds }, opts)));
       const count = (a: string) => applied.filter((o) => o.action === a).length;
