@@ -60,6 +60,11 @@ export function createK8sWaitStepType(deps: { connect?: KubeConnector } = {}) {
     ],
     async run(ctx, input) {
       const ref: ObjectRef = { apiVersion: input.object.apiVersion ?? defaultApiVersion(input.object.kind), kind: input.object.kind, name: input.object.name, namespace: input.object.namespace ?? input.namespace };
+      // A dry run changed nothing, so there is no rollout to wait for.
+      if (ctx.dryRun) {
+        ctx.log.info(`dry run: would wait for ${input.for === 'rollout' ? 'the rollout of' : `condition ${input.for.condition}=${input.for.status} on`} ${refText(ref)}`);
+        return { object: refText(ref), message: 'dry run', waitedMs: 0 };
+      }
       const session = await connect(clusterSpecOf(input));
       const started = Date.now();
       let last: Record<string, unknown> | undefined;
