@@ -1,5 +1,8 @@
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
+import { readFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
+import { join } from 'node:path';
+import { REPO } from '../support/cli.js';
 import type { AddressInfo } from 'node:net';
 import { createHarness, type Harness } from '../support/engine-harness.js';
 import { SimulatedCluster, simNode } from '../support/k8s-api-server/simulation.js';
@@ -95,6 +98,14 @@ describe('kind: Application', () => {
     expect(verify.outputs).toMatchObject({ passed: false, rolledBack: true, fromRevision: 2, toRevision: 1 });
     expect(webImage()).toBe('registry.local/web:1');
     expect(r.reports.find((c) => c.component === 'web')!.status).toBe('rolled-back');
+  });
+
+  test('the documented example is a valid application', () => {
+    const file = join(REPO, 'docs', 'examples', 'shop-application.yaml');
+    const res = validateApplicationText(readFileSync(file, 'utf8'), file);
+    expect(res.issues.map(formatIssue)).toEqual([]);
+    const { plan } = compileApplication(res.application!, {});
+    expect(plan.map((p) => p.step)).toContain('web_verify');
   });
 
   test('invalid applications: field paths with file:line:col, unknown dependencies and cycles', () => {
