@@ -19,6 +19,8 @@ interface PodCheckSpec {
   defaults: Record<string, unknown>;
   unit?: string;
   remediation: string;
+  /** The runbook in workflows/ that fixes it, when there is one. */
+  remediationWorkflow?: string;
   reference: string;
   ok: (checked: number) => string;
   noun: string;
@@ -28,7 +30,7 @@ interface PodCheckSpec {
 
 function podCheck(spec: PodCheckSpec): ClusterCheck {
   return defineClusterCheck({
-    info: { id: spec.id, category: 'cluster', title: spec.title, description: spec.description, defaults: spec.defaults, ...(spec.unit ? { unit: spec.unit } : {}), remediation: spec.remediation, reference: spec.reference },
+    info: { id: spec.id, category: 'cluster', title: spec.title, description: spec.description, defaults: spec.defaults, ...(spec.unit ? { unit: spec.unit } : {}), remediation: spec.remediation, ...(spec.remediationWorkflow ? { remediationWorkflow: spec.remediationWorkflow } : {}), reference: spec.reference },
     kinds: ['pods'],
     start(env) {
       const problems = env.problems();
@@ -59,7 +61,8 @@ export const podCrashLoop = podCheck({
   title: 'Pods in CrashLoopBackOff',
   description: 'Pods with a container (or init container) waiting in CrashLoopBackOff: it keeps exiting and the kubelet backs off restarting it. Ranked by restarts; the last termination reason and exit code are in the message.',
   defaults: { severity: 'critical', ignoreNamespaces: [], maxFindings: 100 },
-  remediation: 'kubectl logs --previous -n NS POD -c CONTAINER shows why it exits; check probes, configuration, dependencies and memory limits (exit code 137 = killed).',
+  remediation: 'kubectl logs --previous -n NS POD -c CONTAINER shows why it exits; check probes, configuration, dependencies and memory limits (exit code 137 = killed). When the cause is gone (a dependency is back), the restart-workload runbook restarts the workload.',
+  remediationWorkflow: 'restart-workload',
   reference: 'Popeye POP-204; KubeEye; kubernetes-mixin KubePodCrashLooping',
   ok: (n) => `no pod in CrashLoopBackOff among ${n}`,
   noun: 'pods in CrashLoopBackOff',
