@@ -36,6 +36,15 @@ test('renew-kubeadm-certs refuses a host without kubeadm, in the dry run as in t
   expect(bad.out).toContain("certs must be `all` or a kubeadm certificate name, got 'all; rm -rf /'");
 });
 
+test('prune-images refuses a node where no container runtime answers (docker without a daemon here)', async () => {
+  for (const check of [true, false]) {
+    const r = await playbook('prune-images', {}, { check });
+    expect([check, r.exitCode]).toEqual([check, 2]);
+    expect(r.out).toContain('no container runtime answered on localhost (crictl, docker: not installed, or `info` failed): no images can be pruned here');
+    expect(r.out).not.toContain('TASK [Prune the unused images]');
+  }
+});
+
 describe('etcd-snapshot against a real etcd', () => {
   let etcd: ResultPromise | undefined;
   let endpoint: string;
