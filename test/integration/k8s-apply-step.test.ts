@@ -85,7 +85,7 @@ spec:
     expect(r.run.status).toBe('failed');
     expect(r.error?.code).toBe('conflict');
     expect(r.error?.message).toContain('conflict with "kubectl-edit"');
-    expect(r.error?.message).toContain('.spec.template.spec.containers[name=shared].image');
+    expect(r.error?.message).toContain('.spec.template.spec.containers[name="shared"].image');
     const forced = await runStep(h, 'k8s-apply', { kubeconfig, force: true, manifests: [deployment('shared', 'registry.local/shared:2')] });
     expect(forced.run.status).toBe('succeeded');
     const d = sim.get('apps/v1', 'Deployment', 'default', 'shared') as { spec: { template: { spec: { containers: { image: string }[] } } } };
@@ -105,6 +105,20 @@ spec:
     expect(r.logText).toContain('ConfigMap/default/shop-b pruned');
     expect(sim.get('v1', 'ConfigMap', 'default', 'shop-b')).toBeUndefined();
     expect(sim.get('v1', 'ConfigMap', 'default', 'unrelated')).toBeDefined();
+  });
+
+  test('Secrets: stringData stored as data, values never in the diff or the log', async () => {
+    const secret = (password: string) => ({ apiVersion: 'v1', kind: 'Secret', metadata: { name: 'db-credentials' }, stringData: { password } });
+    const first = await runStep(h, 'k8s-apply', { kubeconfig, manifests: [secret('s3cr3t-one')] });
+    expect(first.outputs).toMatchObject({ created: 1 });
+    expect((sim.get('v1', 'Secret', 'default', 'db-credentials') as { data: Record<string, string> }).data.password).toBe(Buffer.from('s3cr3t-one').toString('base64'));
+    expect((await runStep(h, 'k8s-apply', { kubeconfig, manifests: [secret('s3cr3t-one')] })).outputs).toMatchObject({ unchanged: 1 });
+    const changed = await runStep(h, 'k8s-apply', { kubeconfig, manifests: [secret('s3cr3t-two')] }, { dryRun: true });
+    expect(changed.outputs!.diff).toContain('~ data.password: "(secret)" -> "(secret)"');
+    for (const text of [String(changed.outputs!.diff), changed.logText, String(first.outputs!.diff)]) {
+      expect(text).not.toContain('s3cr3t');
+      expect(text).not.toContain(Buffer.from('s3cr3t-two').toString('base64'));
+    }
   });
 
   test('invalid input names the field; a manifest without a name is refused before any request', async () => {

@@ -46,7 +46,7 @@ describe('simulated cluster seen by kubectl', () => {
     expect((sim.get('apps/v1', 'Deployment', 'default', 'web') as { spec: { replicas: number } }).spec.replicas).toBe(2);
     const conflict = await kubectl(['apply', '--server-side', '--field-manager', 'other', '--validate=false', '-f', '-'], yaml(deployment('web', 'registry.local/web:2')));
     expect(conflict.code).toBe(1);
-    expect(conflict.err).toContain('Apply failed with 1 conflict: conflict with "patrol" using apps/v1: .spec.template.spec.containers[name=web].image');
+    expect(conflict.err).toContain('Apply failed with 1 conflict: conflict with "patrol" using apps/v1: .spec.template.spec.containers[name="web"].image');
     const forced = await kubectl(['apply', '--server-side', '--field-manager', 'other', '--force-conflicts', '--validate=false', '-f', '-'], yaml(deployment('web', 'registry.local/web:2')));
     expect(forced.code).toBe(0);
   });

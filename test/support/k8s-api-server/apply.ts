@@ -130,7 +130,7 @@ export function mergeObjects(live: unknown, applied: unknown, field = ''): unkno
   return clone(applied);
 }
 
-/** "spec.template.spec.containers[name=web].image", as kube-apiserver prints paths in conflicts. */
+/** ".spec.template.spec.containers[name=\"web\"].image", as kube-apiserver prints paths in conflicts. */
 export function pathText(path: FieldPath): string {
   let out = '';
   for (const seg of path) {
@@ -138,7 +138,8 @@ export function pathText(path: FieldPath): string {
     if (seg.startsWith('f:')) out += `.${seg.slice(2)}`;
     else if (seg.startsWith('k:')) {
       const [k, v] = Object.entries(JSON.parse(seg.slice(2)) as Record<string, unknown>)[0]!;
-      out += `[${k}=${typeof v === 'string' ? v : JSON.stringify(v)}]`;
+      // structured-merge-diff prints key values as Go %q strings: [name="web"], [containerPort=80].
+      out += `[${k}=${JSON.stringify(v)}]`;
     }
   }
   return out;

@@ -87,6 +87,17 @@ export function applyDefaults(res: ServerResource, obj: Obj, created: boolean): 
       spec.storageClassName ??= 'standard';
       spec.volumeMode ??= 'Filesystem';
       break;
+    case 'Secret': {
+      // kube-apiserver folds stringData into data (base64) and never stores stringData.
+      if (isMap(obj.stringData)) {
+        const data = m(obj, 'data');
+        for (const [k, v] of Object.entries(obj.stringData)) data[k] = Buffer.from(String(v), 'utf8').toString('base64');
+        delete obj.stringData;
+      }
+      obj.type ??= 'Opaque';
+      delete obj.spec;
+      break;
+    }
     default:
       if (Object.keys(spec).length === 0) delete obj.spec;
   }
