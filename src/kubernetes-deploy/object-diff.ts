@@ -11,9 +11,10 @@ const SERVER_META = new Set(['managedFields', 'resourceVersion', 'generation', '
 
 function strip(obj: Record<string, unknown> | undefined): Record<string, unknown> {
   if (!obj) return {};
-  const { status: _status, metadata, ...rest } = obj;
+  const { status: _status, metadata, apiVersion, kind, ...rest } = obj;
   const meta = Object.fromEntries(Object.entries((metadata ?? {}) as Record<string, unknown>).filter(([k]) => !SERVER_META.has(k)));
-  return { ...rest, metadata: meta };
+  // Metadata first, as manifests are written and read.
+  return { apiVersion, kind, metadata: meta, ...rest };
 }
 
 const isObj = (v: unknown): v is Record<string, unknown> => v !== null && typeof v === 'object' && !Array.isArray(v);
