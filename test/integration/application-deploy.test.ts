@@ -100,6 +100,28 @@ describe('kind: Application', () => {
     expect(r.reports.find((c) => c.component === 'web')!.status).toBe('rolled-back');
   });
 
+  test('exposure through a Gateway API HTTPRoute', async () => {
+    const r = await deploy(`apiVersion: patrol.dev/v1
+kind: Application
+metadata: { name: api }
+spec:
+  components:
+    - name: api
+      image: registry.local/api:1
+      ports: [9000]
+      traits:
+        expose: { httpRoute: { gateway: public, gatewayNamespace: infra, hostnames: [api.example.com], path: /v1 } }
+`);
+    expect(r.run.status).toBe('succeeded');
+    const route = sim.get('gateway.networking.k8s.io/v1', 'HTTPRoute', 'default', 'api') as { spec: Record<string, unknown> };
+    expect(route.spec).toEqual({
+      parentRefs: [{ name: 'public', namespace: 'infra' }],
+      hostnames: ['api.example.com'],
+      rules: [{ matches: [{ path: { type: 'PathPrefix', value: '/v1' } }], backendRefs: [{ name: 'api', port: 9000 }] }],
+    });
+    expect((sim.get('v1', 'Service', 'default', 'api') as { spec: { ports: { port: number }[] } }).spec.ports[0]!.port).toBe(9000);
+  });
+
   test('the documented example is a valid application', () => {
     const file = join(REPO, 'docs', 'examples', 'shop-application.yaml');
     const res = validateApplicationText(readFileSync(file, 'utf8'), file);
