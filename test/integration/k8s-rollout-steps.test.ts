@@ -56,6 +56,17 @@ describe('k8s-wait and k8s-rollback', () => {
     expect(missing.error?.message).toContain('no revision 99 (revisions kept: 2, 4, 5)');
   });
 
+  test('a rollout past its progress deadline fails at once, without waiting for the timeout', async () => {
+    const broken = deployment('stuck', 'registry.local/web:broken', 1);
+    (broken.spec as Record<string, unknown>).progressDeadlineSeconds = 1;
+    await runStep(h, 'k8s-apply', { kubeconfig, manifests: [broken] });
+    const started = Date.now();
+    const r = await wait('Deployment', 'stuck', { timeout: '30s' });
+    expect(r.error?.code).toBe('rollout-failed');
+    expect(r.error?.message).toMatch(/^the rollout of Deployment\/default\/stuck failed: Deployment "stuck" exceeded its progress deadline: ReplicaSet "stuck-\w+" has timed out progressing/);
+    expect(Date.now() - started).toBeLessThan(10_000);
+  });
+
   test('StatefulSet and DaemonSet rollouts, Job completion and a custom condition', async () => {
     const podTemplate = (app: string) => ({ metadata: { labels: { app } }, spec: { containers: [{ name: app, image: `registry.local/${app}:1` }] } });
     await runStep(h, 'k8s-apply', {
