@@ -10,6 +10,7 @@ import { MATCHER_OPS, parseMatcher, silenceState, type Matcher } from '../../ale
 import { newId } from '../../util/ids.js';
 import { parseDuration } from '../../util/duration.js';
 import { LABEL_NAME } from '../../config/patrol-config.js';
+import { renderStoredReport } from '../../reports/render-stored-report.js';
 
 export const reportSchema = z
   .object({
@@ -130,15 +131,17 @@ export function reportAlertRoutes(deps: ApiDeps): AnyRoute[] {
       method: 'get',
       path: `${V1}/reports/:runId/html`,
       tag: 'reports',
-      summary: 'The HTML report of a run (when its file is on this server)',
+      summary: 'The HTML report of a run (its file when on this server, else rendered from the stored findings)',
       access: 'reports.read',
       params: z.object({ runId: ulidParam }).strict(),
       response: { stream: 'text/html', description: 'the HTML report' },
       async handler({ params, res }) {
         const r = await loadReport(params.runId);
         const file = r.files.html;
-        if (!file || !existsSync(file)) throw new NotFoundError(`the HTML report of run ${params.runId} is not on this server`, { report: params.runId });
+        // In the distributed mode the worker that ran the report step wrote the file to its own disk.
+        const rendered = !file || !existsSync(file) ? await renderStoredReport(deps.store, r.runId, 'html', { status: r.status }) : undefined;
         res.status(200).set({ 'Content-Type': 'text/html; charset=utf-8', 'Content-Security-Policy': "default-src 'none'; style-src 'unsafe-inline'; img-src data:" });
+        if (rendered !== undefined || !file) return void res.send(rendered);
         await new Promise<void>((resolve, reject) => createReadStream(file).on('error', reject).on('end', resolve).pipe(res));
       },
     }),

@@ -2,9 +2,9 @@ import type { Router } from 'express';
 import { z } from 'zod';
 import { pageOf } from '../../api/schemas/common.js';
 import { deliverySchema, reportSchema } from '../../api/routes/reports-alerts.js';
-import { loadPatrolConfig, REPORT_FORMATS, type ReportFormat } from '../../config/patrol-config.js';
-import { buildReport } from '../../reports/report-model.js';
-import { CONTENT_TYPES, renderReport } from '../../reports/render-report.js';
+import { REPORT_FORMATS, type ReportFormat } from '../../config/patrol-config.js';
+import { CONTENT_TYPES } from '../../reports/render-report.js';
+import { renderStoredReport } from '../../reports/render-stored-report.js';
 import { InputError } from '../../errors/index.js';
 import { formProblem, page, type ConsoleDeps, type Ctx, type FormProblem } from '../console-context.js';
 import { pagerLinks } from '../paging.js';
@@ -18,14 +18,7 @@ export function reportPages(router: Router, deps: ConsoleDeps, env: NodeJS.Proce
   /** Rendered from the stored findings, as `patrol report` does: works on any server of a cluster. */
   const render = async (c: Ctx, runId: string, format: ReportFormat) => {
     const r = await c.call('GET /api/v1/reports/:runId', { params: { runId } }, reportSchema);
-    const settings = await loadPatrolConfig(env);
-    const model = await buildReport(c.api.store, r.runId, {
-      historyRuns: settings.reports.historyRuns,
-      status: r.status,
-      ...(settings.baseUrl ? { baseUrl: settings.baseUrl } : {}),
-      ...(settings.reports.publicUrl ? { publicUrl: settings.reports.publicUrl } : {}),
-    });
-    return renderReport(model, format, { ...(settings.reports.templates ? { templates: settings.reports.templates } : {}), pageSize: settings.reports.pageSize });
+    return renderStoredReport(c.api.store, r.runId, format, { status: r.status, env });
   };
 
   router.get(
