@@ -3,12 +3,12 @@
 # installed. Usage: scripts/install-system-deps.sh [runtime|test]
 #   runtime: what `patrol` needs to run inspections (Ansible, SSH client, Python DB drivers).
 #   test:    runtime + the real servers the tests start themselves (sshd, Redis, PostgreSQL, MariaDB,
-#            Chromium, Prometheus tools, Alertmanager).
+#            Chromium, Prometheus tools, Alertmanager, etcd, containerd and runc).
 set -euo pipefail
 profile="${1:-test}"
 
 runtime_pkgs=(ansible openssh-client python3 python3-psycopg2 python3-pymysql python3-redis iproute2 procps util-linux e2fsprogs ca-certificates openssl sshpass)
-test_pkgs=(openssh-server redis-server postgresql-15 mariadb-server chromium prometheus prometheus-alertmanager dbus systemd-container chrony systemd etcd-server etcd-client)
+test_pkgs=(openssh-server redis-server postgresql-15 mariadb-server chromium prometheus prometheus-alertmanager dbus systemd-container chrony systemd etcd-server etcd-client containerd runc)
 
 pkgs=("${runtime_pkgs[@]}")
 [ "$profile" = test ] && pkgs+=("${test_pkgs[@]}")

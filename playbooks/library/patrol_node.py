@@ -37,6 +37,7 @@ import hashlib
 import json
 import os
 import re
+import signal
 import ssl
 import struct
 import tempfile
@@ -316,7 +317,23 @@ def etcd_backup(params, timeout):
 # ---------------------------------------------------------------------------------------------
 # systemd state of the kubelet, the container runtimes and the required services
 
-SHOW_PROPS = 'Id,LoadState,ActiveState,SubState,Result,UnitFileState,NRestarts,ExecMainStatus,Description'
+SHOW_PROPS = 'Id,LoadState,ActiveState,SubState,Result,UnitFileState,NRestarts,ExecMainCode,ExecMainStatus,Description'
+# ExecMainCode is the main process's si_code: 1 exited (ExecMainStatus is its exit status), 2 killed and
+# 3 dumped core (ExecMainStatus is the signal number, e.g. 15 after a plain `systemctl stop`).
+KILLED, DUMPED = '2', '3'
+
+
+def main_exit(u):
+    """(exit status, signal name) of the unit's last main process; either may be None."""
+    code, status = u.get('ExecMainCode') or '', u.get('ExecMainStatus') or ''
+    if not status.lstrip('-').isdigit():
+        return None, None
+    if code in (KILLED, DUMPED):
+        try:
+            return None, signal.Signals(int(status)).name
+        except ValueError:
+            return None, 'signal %s' % status
+    return int(status), None
 
 
 @section('services')
@@ -339,7 +356,7 @@ def services(params, timeout):
             'unit': u.get('Id', '?'), 'load': u.get('LoadState'), 'active': u.get('ActiveState'), 'sub': u.get('SubState'),
             'result': u.get('Result'), 'unitFileState': u.get('UnitFileState') or None,
             'restarts': int(u['NRestarts']) if (u.get('NRestarts') or '').isdigit() else 0,
-            'exitStatus': int(u['ExecMainStatus']) if (u.get('ExecMainStatus') or '').lstrip('-').isdigit() else None,
+            'exitStatus': main_exit(u)[0], 'signal': main_exit(u)[1],
             'description': u.get('Description', ''),
         })
     raw = '\n'.join('%(unit)s load=%(load)s active=%(active)s/%(sub)s result=%(result)s enabled=%(unitFileState)s restarts=%(restarts)d' % u for u in units)

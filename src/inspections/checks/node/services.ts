@@ -16,9 +16,11 @@ function judgeUnit(host: string, name: string, units: readonly NodeUnit[], s: Ch
     return { target, severity: 'critical', value: u?.load ?? 'not-found', message: `${id} is ${u?.load === 'masked' ? 'masked' : 'not installed (no such unit)'}`, evidence };
   }
   const maxRestarts = numberParam(s, 'restarts', 3);
-  const state = `${u.active}/${u.sub}${u.result && u.result !== 'success' ? `, result ${u.result}` : ''}${u.exitStatus ? `, exit status ${u.exitStatus}` : ''}`;
+  const failed = !!u.result && u.result !== 'success';
+  // A stop sends SIGTERM (result success): the signal only says something when the unit failed.
+  const state = `${u.active}/${u.sub}${failed ? `, result ${u.result}` : ''}${u.exitStatus ? `, exit status ${u.exitStatus}` : ''}${failed && u.signal ? `, killed by ${u.signal}` : ''}`;
   const enabled = ENABLED.has(u.unitFileState ?? '');
-  const details = { active: u.active, sub: u.sub, result: u.result, enabled: u.unitFileState, restarts: u.restarts };
+  const details = { active: u.active, sub: u.sub, result: u.result, enabled: u.unitFileState, restarts: u.restarts, ...(u.signal ? { signal: u.signal } : {}) };
   if (u.active !== 'active') {
     return { target, severity: 'critical', value: u.active ?? 'unknown', message: `${id} is not running (${state})${enabled ? '' : ` and not enabled at boot (${u.unitFileState ?? 'unknown'})`}`, details, evidence };
   }

@@ -53,7 +53,10 @@ export const nodeUnitSchema = z.object({
   result: z.string().nullable().optional(),
   unitFileState: z.string().nullable().optional(),
   restarts: z.number(),
+  /** Exit status of the last main process; null when a signal ended it. */
   exitStatus: z.number().nullable(),
+  /** The signal that ended the last main process (SIGTERM after a plain stop, SIGKILL, ...), else null. */
+  signal: z.string().nullable().default(null),
   description: z.string(),
 });
 export type NodeUnit = z.infer<typeof nodeUnitSchema>;
