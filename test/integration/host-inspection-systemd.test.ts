@@ -99,7 +99,11 @@ beforeAll(async () => {
   await sd.exec(['systemctl', 'enable', '--now', 'patrol-fail.service'], { allowFailure: true });
   await sd.exec(['systemctl', 'stop', 'patrol-web.service']);
   await sd.exec(['systemctl', 'enable', '--now', 'patrol-flap.service']);
-  await sd.exec(['sh', '-c', `/usr/bin/python3 ${HELPER} zombie >/dev/null 2>&1 & /usr/bin/python3 ${HELPER} fdhog 760 1024 >/dev/null 2>&1 & exec /bin/sleep 600 >/dev/null 2>&1 & echo $! > /tmp/frozen.pid`]);
+  // Copied in: the container is an overlay of the root filesystem only, so a checkout under /tmp
+  // (or on any other mount) is not visible inside it.
+  await sd.exec(['sh', '-c', 'cat > /usr/local/lib/patrol-proc-helper.py'], { input: readFileSync(HELPER, 'utf8') });
+  const helper = '/usr/local/lib/patrol-proc-helper.py';
+  await sd.exec(['sh', '-c', `/usr/bin/python3 ${helper} zombie >/dev/null 2>&1 & /usr/bin/python3 ${helper} fdhog 760 1024 >/dev/null 2>&1 & exec /bin/sleep 600 >/dev/null 2>&1 & echo $! > /tmp/frozen.pid`]);
   const inside = Number((await sd.exec(['sh', '-c', 'sleep 0.5; cat /tmp/frozen.pid'])).stdout.trim());
   frozen = `/sys/fs/cgroup/freezer/patrol-hostsd-${process.pid}`;
   mkdirSync(frozen);
