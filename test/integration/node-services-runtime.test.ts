@@ -124,6 +124,9 @@ test('run 2: a stopped kubelet (critical), a runtime disabled at boot (warning) 
 test('run 1: the image no container uses fires with its size, read from the real containerd', () => {
   const f = find(run1, 'node.images.unused', 'localhost');
   expect(f.severity).toBe('warning');
+  // In GiB like the thresholds, to three significant digits (not rounded to 0.00 beside a warning).
+  expect(f.value).toBe(Number((f.details!.unused![0]!.bytes / 1024 ** 3).toPrecision(3)));
+  expect(f.value).toBeGreaterThan(0);
   expect(f.message).toMatch(/^1 of 2 images are unused and hold .* read with ctr\): patrol\.test\/old:1 \(/);
   expect(f.details?.unused).toHaveLength(1);
   const [unused] = f.details!.unused!;

@@ -4,6 +4,8 @@ import { formatBytes } from '../format.js';
 import { round2 } from '../host/settings.js';
 
 const GiB = 1024 ** 3;
+/** Two decimals hide a few MiB of unused images (0.00 GiB beside a warning): three significant digits below 1 GiB. */
+const gibValue = (gib: number) => (gib > 0 && gib < 1 ? Number(gib.toPrecision(3)) : round2(gib));
 
 /** Disk held by container images that no container uses. */
 export const nodeImagesUnused = defineCheck({
@@ -26,7 +28,7 @@ export const nodeImagesUnused = defineCheck({
       {
         target: target.name,
         severity: levelSeverity(gib, s),
-        value: round2(gib),
+        value: gibValue(gib),
         threshold: thresholdOf(s),
         message: `${data.unusedCount} of ${data.images} images are unused and hold ${formatBytes(data.unusedBytes)} (all images ${formatBytes(data.totalBytes)}; read with ${data.tool})${top.length ? `: ${top.join(', ')}${data.unusedCount > top.length ? ', ...' : ''}` : ''}`,
         details: { tool: data.tool, endpoint: data.endpoint, unused: data.unused.map((i) => ({ ref: i.ref, bytes: i.size, ...(i.namespace ? { namespace: i.namespace } : {}) })), attempts: data.attempts },
