@@ -43,7 +43,7 @@ import threading
 import time
 
 from ansible.module_utils.basic import AnsibleModule
-from ansible.module_utils.patrol_sections import (SECTION_ARGS, SectionError, cert_file, num, parse_show, read,
+from ansible.module_utils.patrol_sections import (SECTION_ARGS, SectionError, cert_file, main_exit, num, parse_show, read,
                                                   run, run_sections, str_list, which)
 
 SECTIONS = {}
@@ -786,7 +786,7 @@ def time_section(params, timeout):
 # ---------------------------------------------------------------------------------------------
 # systemd
 
-SHOW_PROPS = 'Id,Type,LoadState,ActiveState,SubState,Result,UnitFileState,NRestarts,ExecMainStatus,ConditionResult,TriggeredBy,Description'
+SHOW_PROPS = 'Id,Type,LoadState,ActiveState,SubState,Result,UnitFileState,NRestarts,ExecMainCode,ExecMainStatus,ConditionResult,TriggeredBy,Description'
 
 
 @section('systemd')
@@ -817,11 +817,12 @@ def systemd(params, timeout):
         if rc != 0 and not out:
             raise SectionError('systemctl show: %s' % (err.strip() or 'exit %d' % rc))
         for u in parse_show(out):
+            exit_status, killed_by = main_exit(u)
             services.append({
                 'unit': u.get('Id', '?'), 'type': u.get('Type'), 'load': u.get('LoadState'), 'active': u.get('ActiveState'),
                 'sub': u.get('SubState'), 'result': u.get('Result'), 'unitFileState': u.get('UnitFileState'),
                 'restarts': int(u['NRestarts']) if (u.get('NRestarts') or '').isdigit() else 0,
-                'exitStatus': int(u['ExecMainStatus']) if (u.get('ExecMainStatus') or '').lstrip('-').isdigit() else None,
+                'exitStatus': exit_status, 'signal': killed_by,
                 'conditionResult': u.get('ConditionResult') != 'no', 'description': u.get('Description', ''),
                 'triggeredBy': (u.get('TriggeredBy') or '').split(),
                 'expected': u.get('Id') in set(n if '.' in n else n + '.service' for n in expected),

@@ -37,7 +37,6 @@ import hashlib
 import json
 import os
 import re
-import signal
 import ssl
 import struct
 import tempfile
@@ -47,7 +46,7 @@ from urllib.request import Request, build_opener, HTTPSHandler, HTTPHandler
 from urllib.error import HTTPError, URLError
 
 from ansible.module_utils.basic import AnsibleModule
-from ansible.module_utils.patrol_sections import (SECTION_ARGS, SectionError, cert_file, iso, num, parse_show, read, run,
+from ansible.module_utils.patrol_sections import (SECTION_ARGS, SectionError, cert_file, iso, main_exit, num, parse_show, read, run,
                                                   run_sections, str_list, which)
 
 SECTIONS = {}
@@ -318,22 +317,6 @@ def etcd_backup(params, timeout):
 # systemd state of the kubelet, the container runtimes and the required services
 
 SHOW_PROPS = 'Id,LoadState,ActiveState,SubState,Result,UnitFileState,NRestarts,ExecMainCode,ExecMainStatus,Description'
-# ExecMainCode is the main process's si_code: 1 exited (ExecMainStatus is its exit status), 2 killed and
-# 3 dumped core (ExecMainStatus is the signal number, e.g. 15 after a plain `systemctl stop`).
-KILLED, DUMPED = '2', '3'
-
-
-def main_exit(u):
-    """(exit status, signal name) of the unit's last main process; either may be None."""
-    code, status = u.get('ExecMainCode') or '', u.get('ExecMainStatus') or ''
-    if not status.lstrip('-').isdigit():
-        return None, None
-    if code in (KILLED, DUMPED):
-        try:
-            return None, signal.Signals(int(status)).name
-        except ValueError:
-            return None, 'signal %s' % status
-    return int(status), None
 
 
 @section('services')

@@ -9,6 +9,7 @@ __metaclass__ = type
 
 import os
 import re
+import signal
 import ssl
 import subprocess
 import tempfile
@@ -100,6 +101,24 @@ def parse_show(text):
 
 # ---------------------------------------------------------------------------------------------
 # Certificates
+
+# ExecMainCode is the main process's si_code: 1 exited (ExecMainStatus is its exit status), 2 killed and
+# 3 dumped core (ExecMainStatus is the signal number, e.g. 15 after a plain `systemctl stop`).
+KILLED, DUMPED = '2', '3'
+
+
+def main_exit(u):
+    """(exit status, signal name) of the unit's last main process; either may be None."""
+    code, status = u.get('ExecMainCode') or '', u.get('ExecMainStatus') or ''
+    if not status.lstrip('-').isdigit():
+        return None, None
+    if code in (KILLED, DUMPED):
+        try:
+            return None, signal.Signals(int(status)).name
+        except ValueError:
+            return None, 'signal %s' % status
+    return int(status), None
+
 
 PEM_CERT = re.compile(b'-----BEGIN (?:TRUSTED )?CERTIFICATE-----.+?-----END (?:TRUSTED )?CERTIFICATE-----', re.S)
 

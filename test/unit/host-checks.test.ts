@@ -368,6 +368,18 @@ describe('systemd (data recorded from a real systemd in a container)', () => {
     expect(of(fs, 'host.systemd.boot_services', 'web-1:flappy.service').message).toContain('restarted it 7 times');
   });
 
+  test('boot_services: a main process killed by a signal is named as a signal, not as an exit status', async () => {
+    const fs = await judge({
+      patch: {
+        systemd: (d) =>
+          d.services.push({ unit: 'killed.service', type: 'simple', load: 'loaded', active: 'failed', sub: 'failed', result: 'signal', unitFileState: 'enabled', restarts: 0, exitStatus: null, signal: 'SIGKILL', conditionResult: true, description: '', triggeredBy: [], expected: false }),
+      },
+    });
+    const f = of(fs, 'host.systemd.boot_services', 'web-1:killed.service');
+    expect(f).toMatchObject({ severity: 'warning', message: expect.stringContaining('(failed/failed, result signal, killed by SIGKILL)') });
+    expect(f.message).not.toContain('exit status');
+  });
+
   test('no systemd: the section error makes both checks error, never ok', async () => {
     const s = sections();
     s.systemd = { ok: false, error: 'systemd is not running on this host (PID 1 is process_api)' };

@@ -52,7 +52,7 @@ export const hostSystemdBootServices = defineCheck({
       const st = settings(t);
       const sev = severityParam(st, 'severity', 'warning');
       const restartLimit = numberParam(st, 'restarts', 3);
-      const why = `${u.active}/${u.sub}${u.result && u.result !== 'success' ? `, result ${u.result}` : ''}${u.exitStatus && u.result !== 'success' ? `, exit status ${u.exitStatus}` : ''}`;
+      const why = `${u.active}/${u.sub}${u.result && u.result !== 'success' ? `, result ${u.result}` : ''}${u.exitStatus && u.result !== 'success' ? `, exit status ${u.exitStatus}` : ''}${u.signal && u.result !== 'success' ? `, killed by ${u.signal}` : ''}`;
       const base = { target: t, value: u.active ?? null, details: { type: u.type, active: u.active, sub: u.sub, result: u.result, unitFileState: u.unitFileState, restarts: u.restarts, expected: u.expected } };
       const by = u.expected ? 'expected' : 'enabled at boot';
       if (u.load === 'not-found') {

@@ -184,6 +184,8 @@ export const systemdSection = z.object({
       unitFileState: z.string().nullable().optional(),
       restarts: z.number(),
       exitStatus: z.number().nullable(),
+      /** The signal that ended the main process (exitStatus is then null); absent from older modules. */
+      signal: z.string().nullable().optional(),
       conditionResult: z.boolean(),
       description: z.string(),
       /** Sockets, timers or paths that start it on demand: inactive until needed is fine. */
