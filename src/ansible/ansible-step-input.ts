@@ -67,6 +67,12 @@ export const ansibleStepInputSchema = z.preprocess(dropEmpty, z
     becomeCredential: name.optional(),
     /** vault-password credential (--vault-password-file). */
     vaultCredential: name.optional(),
+    /**
+     * Extra vars filled from credentials: { db_login: "orders-pg" } gives the playbook `db_login`
+     * = { type, username, password, ... } of that credential, through a 0600 extra-vars file (never
+     * argv or the environment), masked in every log and output. An empty name sets nothing.
+     */
+    credentialVars: z.record(z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'Ansible variable names are letters, digits and _'), z.string()).optional(),
     /** -v .. -vvvv. @defaultValue 0 */
     verbosity: z.number().int().min(0).max(4).optional(),
     /** Connection timeout in seconds (--timeout). @defaultValue Ansible's (10) */

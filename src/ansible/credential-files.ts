@@ -9,6 +9,8 @@ export interface CredentialInputs {
   credential?: string;
   becomeCredential?: string;
   vaultCredential?: string;
+  /** Variable name -> credential name ("" = none): the credential's fields as that extra var. */
+  credentialVars?: Record<string, string>;
 }
 
 export interface CredentialArgs {
@@ -23,7 +25,8 @@ export interface CredentialArgs {
  */
 export async function writeCredentialFiles(dir: string, input: CredentialInputs, get: (name: string) => Promise<Credential>, signal: AbortSignal): Promise<CredentialArgs> {
   const args: string[] = [];
-  if (!input.credential && !input.becomeCredential && !input.vaultCredential) return { args };
+  const credentialVars = Object.entries(input.credentialVars ?? {}).filter(([, cred]) => cred !== '');
+  if (!input.credential && !input.becomeCredential && !input.vaultCredential && credentialVars.length === 0) return { args };
   await mkdir(dir, { recursive: true, mode: 0o700 });
   const write = (name: string, content: string) => writeFile(join(dir, name), content, { mode: 0o600, flag: 'wx' }).then(() => join(dir, name));
 
@@ -54,6 +57,14 @@ export async function writeCredentialFiles(dir: string, input: CredentialInputs,
     if (c.type !== 'vault-password') throw new NonRetryableError(`with.vaultCredential: credential "${c.name}" is of type ${c.type}; use a vault-password credential`, { code: 'invalid-input', details: { field: 'vaultCredential' } });
     // Not executable: Ansible would run an executable password file as a script.
     args.push('--vault-password-file', await write('vault-password', c.fields.password!));
+  }
+  if (credentialVars.length > 0) {
+    const vars: Record<string, Record<string, string>> = {};
+    for (const [variable, cred] of credentialVars) {
+      const c = await get(cred);
+      vars[variable] = { ...c.fields, type: c.type };
+    }
+    args.push('--extra-vars', `@${await write('credential-vars.json', JSON.stringify(vars))}`);
   }
   return { args };
 }

@@ -3,7 +3,10 @@ import type { CheckCatalog } from '../inspections/check-catalog.js';
 import { loadInspectionConfig } from '../inspections/config/load-inspection-config.js';
 import { InputError } from '../errors/index.js';
 
-/** How a database runbook reaches the database of a finding (never a password: see docs/remediation.md). */
+/**
+ * How a database runbook reaches the database of a finding. Never a password: `credential` is the
+ * name of the store's credential, which the runbook's ansible step resolves (credentialVars).
+ */
 export interface DatabaseParam {
   name: string;
   type: 'postgres' | 'mysql' | 'redis';
@@ -12,6 +15,8 @@ export interface DatabaseParam {
   database: string;
   user: string;
   via: string;
+  /** Name of the database's credential in Patrol's store; "" = the client's own login (socket, ~/.pgpass, ~/.my.cnf). */
+  credential: string;
 }
 
 const DEFAULT_PORT = { postgres: 5432, mysql: 3306, redis: 6379 } as const;
@@ -35,5 +40,6 @@ export async function databaseParam(finding: Finding, configFile: string, catalo
     database: db.database ?? (db.type === 'postgres' ? 'postgres' : ''),
     user: db.user ?? (db.type === 'postgres' ? 'postgres' : 'root'),
     via: db.via,
+    credential: db.credential ?? '',
   };
 }
