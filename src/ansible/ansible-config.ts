@@ -4,6 +4,10 @@ import { dirname, isAbsolute, join, resolve } from 'node:path';
 import { deleteIni, getIni, parseIni, serializeIni, setIni, type IniFile } from './ini-file.js';
 
 export const PATROL_CALLBACK = 'patrol_events';
+/** Ansible's own default ssh_args: one ControlPersist master per host, reused across tasks. */
+const SSH_ARGS_PERSIST = '-C -o ControlMaster=auto -o ControlPersist=60s';
+/** Without ControlPersist in ssh_args Ansible sets no ControlPath; ControlMaster=no also keeps a master from ~/.ssh/config from starting. */
+const SSH_ARGS_PLAIN = '-C -o ControlMaster=no';
 
 /**
  * Path settings Ansible resolves relative to the directory of the ansible.cfg that sets them
@@ -93,6 +97,16 @@ export interface AnsibleConfigOptions {
   persistentControlPathDir: string;
   /** Default forks when neither the user's file nor input.config sets them. */
   defaultForks: number;
+  /**
+   * Patrol's default ssh_args keep a ControlPersist master per host. false: plain connections
+   * (`-o ControlMaster=no`), for playbooks that make one connection per host (one task, with
+   * pipelining), where a master only costs its set-up and closing. Applies only while ssh_args
+   * stays Patrol's default and pipelining is on: without pipelining a task makes several
+   * connections, which a master does speed up. @defaultValue true
+   */
+  controlPersist?: boolean;
+  /** Values of ANSIBLE_PIPELINING / ANSIBLE_SSH_PIPELINING set in the environment (they beat any file). */
+  envPipelining?: string[];
   knownHostsFile?: string;
   hostKeyChecking?: boolean;
   taskTimeout?: number;
@@ -129,13 +143,15 @@ export function buildAnsibleConfig(o: AnsibleConfigOptions): AnsibleConfig {
   setIni(ini, 'defaults', 'host_key_checking', 'True');
   setIni(ini, 'defaults', 'retry_files_enabled', 'False');
   setIni(ini, 'ssh_connection', 'pipelining', 'True');
-  setIni(ini, 'ssh_connection', 'ssh_args', '-C -o ControlMaster=auto -o ControlPersist=60s');
+  setIni(ini, 'ssh_connection', 'ssh_args', SSH_ARGS_PERSIST);
 
   // 2. The user's file.
   const userCallbacks: string[] = [];
   let userCallbackPlugins: string | undefined;
+  let userIni: IniFile = new Map();
   if (o.userConfigFile) {
     const user = parseIni(readFileSync(o.userConfigFile, 'utf8'), o.userConfigFile);
+    userIni = user;
     const base = dirname(o.userConfigFile);
     for (const [section, entries] of user) {
       for (const [key, value] of entries) setIni(ini, section, key, absolutize(`${section}.${key}`, value, base));
@@ -173,6 +189,9 @@ export function buildAnsibleConfig(o: AnsibleConfigOptions): AnsibleConfig {
   }
 
   // 5. Dedicated inputs.
+  // Only Patrol's own default gives way: ssh_args chosen in a file or `config` are kept as they are.
+  const sshArgsChosen = getIni(userIni, 'ssh_connection', 'ssh_args') !== undefined || o.overrides?.ssh_connection?.ssh_args !== undefined;
+  if (o.controlPersist === false && !sshArgsChosen && (o.envPipelining?.length ? o.envPipelining : [getIni(ini, 'ssh_connection', 'pipelining')]).every(isTrue)) setIni(ini, 'ssh_connection', 'ssh_args', SSH_ARGS_PLAIN);
   if (o.hostKeyChecking !== undefined) setIni(ini, 'defaults', 'host_key_checking', o.hostKeyChecking ? 'True' : 'False');
   if (o.taskTimeout !== undefined) setIni(ini, 'defaults', 'task_timeout', String(o.taskTimeout));
 
@@ -198,6 +217,11 @@ function absolutize(setting: string, value: string, base: string): string {
     return resolve(base, t);
   };
   return sep ? value.split(sep).map(fix).join(sep) : fix(value);
+}
+
+/** Ansible's boolean reading of a setting (config/manager.py ensure_type 'boolean'). */
+function isTrue(v: string | undefined): boolean {
+  return v !== undefined && ['y', 'yes', 'on', '1', 'true', 't'].includes(v.trim().toLowerCase());
 }
 
 function splitList(v: string | undefined): string[] {

@@ -83,6 +83,12 @@ export const ansibleStepInputSchema = z.preprocess(dropEmpty, z
     env: z.record(z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'environment variable names are letters, digits and _'), z.string()).optional(),
     /** Extra ansible.cfg settings by section: { defaults: { gathering: smart }, ssh_connection: { ... } }. */
     config: z.record(z.string().regex(/^[A-Za-z0-9_.-]+$/, 'ansible.cfg section names are letters, digits, _ . -'), z.record(z.string().regex(/^[A-Za-z0-9_]+$/, 'ansible.cfg keys are letters, digits and _'), configValue)).optional(),
+    /**
+     * false: Patrol's default ssh_args open plain SSH connections instead of ControlPersist masters
+     * (for one-task playbooks, where a master is only set up and closed again). Ignored when your
+     * ansible.cfg or `config` sets ssh_args, or pipelining is off. @defaultValue true
+     */
+    sshControlPersist: z.boolean().optional(),
     /** SSH host key checking. @defaultValue the user's ansible.cfg, else true */
     hostKeyChecking: z.boolean().optional(),
     /** known_hosts file used in addition to ~/.ssh/known_hosts. @defaultValue Patrol's (PATROL_HOME/known_hosts) */

@@ -123,6 +123,8 @@ async function runAnsible(ctx: StepContext, input: AnsibleStepInput, o: AnsibleS
       controlPathDir: controlDir,
       persistentControlPathDir: join(work, 'pc'),
       defaultForks: input.hosts && !input.inventory ? Math.min(Math.max(input.hosts.length, 1), 50) : 10,
+      ...(input.sshControlPersist !== undefined ? { controlPersist: input.sshControlPersist } : {}),
+      envPipelining: [parentEnv.ANSIBLE_PIPELINING, parentEnv.ANSIBLE_SSH_PIPELINING].filter((v): v is string => v !== undefined),
       knownHostsFile: input.knownHostsFile ?? o.knownHostsFile,
       hostKeyChecking: input.hostKeyChecking,
       taskTimeout: input.taskTimeout,

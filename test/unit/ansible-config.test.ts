@@ -158,3 +158,30 @@ test('the user config is found like Ansible finds it, starting from the playbook
 function existsEtc(): boolean {
   return existsSync('/etc/ansible/ansible.cfg');
 }
+
+describe('controlPersist: false (one-task playbooks)', () => {
+  const sshArgs = (o: Partial<AnsibleConfigOptions>) => getIni(buildAnsibleConfig({ ...base, controlPersist: false, ...o }).ini, 'ssh_connection', 'ssh_args');
+
+  test("replaces Patrol's default ssh_args with plain connections (no ControlPersist, so Ansible sets no ControlPath)", () => {
+    expect(sshArgs({})).toBe('-C -o ControlMaster=no');
+    expect(getIni(buildAnsibleConfig(base).ini, 'ssh_connection', 'ssh_args')).toBe('-C -o ControlMaster=auto -o ControlPersist=60s');
+  });
+
+  test("keeps ssh_args that the user's ansible.cfg or the config input chose", () => {
+    const file = join(dir, 'ansible.cfg');
+    writeFileSync(file, '[ssh_connection]\nssh_args = -o ControlMaster=auto -o ControlPersist=30s -o ProxyJump=bastion\n');
+    expect(sshArgs({ userConfigFile: file })).toBe('-o ControlMaster=auto -o ControlPersist=30s -o ProxyJump=bastion');
+    expect(sshArgs({ overrides: { ssh_connection: { ssh_args: '-o ControlPersist=5s' } } })).toBe('-o ControlPersist=5s');
+  });
+
+  test('keeps the masters when pipelining is off (a task then makes several connections)', () => {
+    const file = join(dir, 'ansible.cfg');
+    writeFileSync(file, '[ssh_connection]\npipelining = False\n');
+    expect(sshArgs({ userConfigFile: file })).toBe('-C -o ControlMaster=auto -o ControlPersist=60s');
+    expect(sshArgs({ overrides: { ssh_connection: { pipelining: false } } })).toBe('-C -o ControlMaster=auto -o ControlPersist=60s');
+    expect(sshArgs({ envPipelining: ['no'] })).toBe('-C -o ControlMaster=auto -o ControlPersist=60s');
+    expect(sshArgs({ envPipelining: ['True', 'false'] })).toBe('-C -o ControlMaster=auto -o ControlPersist=60s');
+    // The environment beats a file that turned pipelining off.
+    expect(sshArgs({ userConfigFile: file, envPipelining: ['yes'] })).toBe('-C -o ControlMaster=no');
+  });
+});
