@@ -81,8 +81,9 @@ export function createReportStepType(deps: ReportStepDeps) {
     retrySafe: true,
     examples: [{ description: 'In an inspection workflow: report when the run ends', with: { config: '${{ params.config }}', status: '${{ run.status }}' } }],
     async run(ctx, input) {
-      // Renderers, mail and alert channels load only when a report is made (not for every CLI call).
-      const [{ buildReport }, { writeReportFiles }, { createMailer }, { runAlerting }] = await Promise.all([import('./report-model.js'), import('./write-report-files.js'), import('../email/mailer.js'), import('../alerts/run-alerting.js')]);
+      // Renderers load only when a report is made (not for every CLI call); the mailer and alert
+      // channels only when they are used (nodemailer alone costs ~25 ms of start-up).
+      const [{ buildReport }, { writeReportFiles }] = await Promise.all([import('./report-model.js'), import('./write-report-files.js')]);
       const store = deps.store;
       if (!store) throw new NonRetryableError('the report step needs Patrol\'s store (this process only validates workflows)', { code: 'no-store' });
       let settings: PatrolSettings;
@@ -113,6 +114,7 @@ export function createReportStepType(deps: ReportStepDeps) {
       let mailer: Mailer | undefined;
       if (settings.smtp) {
         const smtp = settings.smtp;
+        const { createMailer } = await import('../email/mailer.js');
         mailer = createMailer(smtp, async () => (smtp.credential ? ctx.secrets.get(smtp.credential) : undefined));
       }
       const onRetry = (what: string) => (attempt: number, error: string, waitMs: number) => ctx.log.warn(`${what}: try ${attempt} failed (${error}); retrying in ${waitMs} ms`);
@@ -126,6 +128,7 @@ export function createReportStepType(deps: ReportStepDeps) {
         const findings = await store.findings.listByRun(ctx.runId);
         const links = reportLinks({ ...(settings.baseUrl ? { baseUrl: settings.baseUrl } : {}), ...(settings.reports.publicUrl ? { publicUrl: settings.reports.publicUrl } : {}) });
         const limit = typeof run?.params.limit === 'string' ? run.params.limit : undefined;
+        const { runAlerting } = await import('../alerts/run-alerting.js');
         const a = await runAlerting(store, {
           runId: ctx.runId,
           status,
@@ -183,6 +186,12 @@ export async function sendReportEmail(a: {
   const base: ReportEmailConfig = a.email ?? a.settings.reports.email ?? { to: [], cc: [], attach: [], when: 'always' };
   const runTo = (Array.isArray(a.emailTo) ? a.emailTo : (a.emailTo ?? '').split(',')).map((s) => s.trim()).filter(Boolean);
   const email: ReportEmailConfig = runTo.length > 0 ? { ...base, to: runTo } : base;
+  // Checked here too (composeReportEmail says the same): without recipients the email renderer
+  // (juice, ~140 ms to load) is not needed.
+  if (email.to.length === 0 && email.cc.length === 0) {
+    a.log.info('report email: not sent (no recipients)');
+    return { status: 'skipped', reason: 'no recipients' };
+  }
   const { composeReportEmail } = await import('../email/report-email.js');
   const composed = composeReportEmail(a.model, {
     email,
