@@ -27,6 +27,7 @@ const COMMANDS: Record<string, () => Promise<Register>> = {
   silence: async () => (await import('./commands/silence.js')).registerSilence,
   approvals: async () => (await import('./commands/approvals.js')).registerApprovals,
   remediate: async () => (await import('./commands/remediate.js')).registerRemediate,
+  remediations: async () => (await import('./commands/remediations.js')).registerRemediations,
   worker: async () => (await import('./commands/worker.js')).registerWorker,
   serve: async () => (await import('./commands/serve.js')).registerServe,
   users: async () => (await import('./commands/users.js')).registerUsers,

@@ -1,9 +1,10 @@
-import { sql, type Expression, type Kysely, type Selectable, type SqlBool } from 'kysely';
+import type { Kysely, Selectable } from 'kysely';
 import type { Database, FindingsTable } from './database.js';
 import type { Finding, Severity, Category } from '../findings/finding.js';
 import { fromJson, toJson } from './json.js';
 import type { Page } from './records.js';
 import { idFloor } from '../util/id-time.js';
+import { globCondition } from './glob-condition.js';
 
 export interface FindingFilter {
   /** Check id or glob (host.disk.*). */
@@ -25,20 +26,6 @@ export interface FindingFilter {
   /** Paging newest first: findings older than this id. */
   before?: string;
   limit?: number;
-}
-
-/** `host.disk.*` → an index range; other globs → LIKE (escaped); no `*` → equality. */
-function globCondition(column: 'check_id' | 'target', glob: string): Expression<SqlBool> {
-  const star = glob.indexOf('*');
-  if (star === -1) return sql<SqlBool>`${sql.ref(column)} = ${glob}`;
-  if (star === glob.length - 1) {
-    const prefix = glob.slice(0, -1);
-    if (prefix === '') return sql<SqlBool>`1 = 1`;
-    const upper = prefix.slice(0, -1) + String.fromCharCode(prefix.charCodeAt(prefix.length - 1) + 1);
-    return sql<SqlBool>`(${sql.ref(column)} >= ${prefix} and ${sql.ref(column)} < ${upper})`;
-  }
-  const pattern = glob.replace(/[\\%_]/g, (c) => `\\${c}`).replace(/\*/g, '%');
-  return sql<SqlBool>`${sql.ref(column)} like ${pattern} escape '\\'`;
 }
 
 /** Findings reported by steps, one row per check and target per run. */

@@ -1,5 +1,7 @@
-import type { Kysely } from 'kysely';
-import type { Database } from './database.js';
+import type { Kysely, Selectable } from 'kysely';
+import type { Database, RemediationDecisionsTable } from './database.js';
+import type { Page } from './records.js';
+import { globCondition } from './glob-condition.js';
 
 export interface RemediationRecord {
   runId: string;
@@ -26,6 +28,24 @@ export interface RemediationDecision {
   reason: string | null;
   runId: string | null;
   decidedAt: number;
+}
+
+export const DECISIONS = ['started', 'skipped'] as const;
+
+/** Which decisions to list; every field narrows. */
+export interface DecisionFilter {
+  inspectionRunId?: string;
+  /** Check id or glob (`host.disk.*`). */
+  check?: string;
+  /** Target or glob (`web-*`). */
+  target?: string;
+  decision?: (typeof DECISIONS)[number];
+  /** Only decisions of inspection runs in these namespaces (what the caller may read); empty = none. */
+  namespaces?: readonly string[];
+  /** Keyset paging: decisions with an id below this (the `next` of the previous page). */
+  before?: string;
+  /** @defaultValue 50 (at most 1000) */
+  limit?: number;
 }
 
 /** Remediation runs started from findings (for the circuit breaker and a finding's history). */
@@ -58,12 +78,30 @@ export class RemediationRepository {
       .execute();
   }
 
+  /** Decisions newest first (ids are time-ordered), paged by id. */
+  async queryDecisions(f: DecisionFilter): Promise<Page<RemediationDecision>> {
+    const limit = Math.min(Math.max(f.limit ?? 50, 1), 1000);
+    let q = this.db.selectFrom('remediation_decisions').selectAll().orderBy('id', 'desc').limit(limit + 1);
+    if (f.inspectionRunId) q = q.where('inspection_run_id', '=', f.inspectionRunId);
+    if (f.check) q = q.where(globCondition('check_id', f.check));
+    if (f.target) q = q.where(globCondition('target', f.target));
+    if (f.decision) q = q.where('decision', '=', f.decision);
+    if (f.namespaces) {
+      const ns = f.namespaces.length ? [...f.namespaces] : ['\u0000'];
+      q = q.where('inspection_run_id', 'in', (eb) => eb.selectFrom('runs').select('runs.id').where('runs.namespace', 'in', ns));
+    }
+    if (f.before !== undefined) q = q.where('id', '<', f.before);
+    const rows = await q.execute();
+    const items = rows.slice(0, limit).map(toDecision);
+    return rows.length > limit ? { items, next: items[items.length - 1]!.id } : { items };
+  }
+
   /** Decisions of one inspection run, or about one target, newest first. */
   async decisions(f: { inspectionRunId?: string; target?: string; limit?: number }): Promise<RemediationDecision[]> {
-    let q = this.db.selectFrom('remediation_decisions').selectAll();
-    if (f.inspectionRunId) q = q.where('inspection_run_id', '=', f.inspectionRunId);
-    if (f.target) q = q.where('target', '=', f.target);
-    const rows = await q.orderBy('decided_at', 'desc').orderBy('id').limit(f.limit ?? 500).execute();
-    return rows.map((r) => ({ id: r.id, inspectionRunId: r.inspection_run_id, findingId: r.finding_id, fingerprint: r.fingerprint, check: r.check_id, target: r.target, environment: r.environment, decision: r.decision === 'started' ? 'started' : 'skipped', reason: r.reason, runId: r.run_id, decidedAt: Number(r.decided_at) }));
+    return (await this.queryDecisions({ ...f, limit: f.limit ?? 500 })).items;
   }
+}
+
+function toDecision(r: Selectable<RemediationDecisionsTable>): RemediationDecision {
+  return { id: r.id, inspectionRunId: r.inspection_run_id, findingId: r.finding_id, fingerprint: r.fingerprint, check: r.check_id, target: r.target, environment: r.environment, decision: r.decision === 'started' ? 'started' : 'skipped', reason: r.reason, runId: r.run_id, decidedAt: Number(r.decided_at) };
 }

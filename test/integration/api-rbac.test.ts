@@ -50,6 +50,7 @@ const EXPECTED: Record<string, Access> = {
   'GET /api/v1/findings': 'findings.read',
   'GET /api/v1/findings/:id': 'findings.read',
   'GET /api/v1/findings/:id/history': 'findings.read',
+  'GET /api/v1/remediations/decisions': 'findings.read',
   'GET /api/v1/inspections': 'findings.read',
   'GET /api/v1/inspections/:name/runs': 'findings.read',
   'GET /api/v1/reports': 'reports.read',

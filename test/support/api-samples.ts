@@ -85,6 +85,7 @@ export async function buildSamples(t: TestServer): Promise<Record<string, Sample
   await store.findings.insert([
     { id: findingId, runId: doneRun.id, step: 'work', check: 'host.disk.usage', category: 'host', target: 'web1:/var', host: 'web1', severity: 'warning', value: 85, unit: '%', threshold: 80, message: '/var is 85% full', fingerprint: 'abcdef0123456789abcdef01', createdAt: now },
   ]);
+  await store.remediations.insertDecision({ id: newId(), inspectionRunId: doneRun.id, findingId, fingerprint: 'abcdef0123456789abcdef01', check: 'host.disk.usage', target: 'web1:/var', environment: 'staging', decision: 'skipped', reason: 'circuit breaker open', runId: null, decidedAt: now });
   const reportFile = join(t.home, 'report.html');
   writeFileSync(reportFile, '<html><body>report</body></html>');
   await store.reports.upsert({ runId: doneRun.id, inspection: 'nightly', score: 87.5, grade: 'B', counts: { bySeverity: { ok: 0, info: 0, warning: 1, critical: 0, error: 0 }, findings: 1, targets: 1 }, status: 'succeeded', files: { html: reportFile }, createdAt: now });
@@ -161,6 +162,7 @@ export async function buildSamples(t: TestServer): Promise<Record<string, Sample
     'GET /api/v1/findings': async () => ({ path: '/api/v1/findings?check=host.disk.*&severity=warning,critical' }),
     'GET /api/v1/findings/:id': async () => ({ path: `/api/v1/findings/${findingId}` }),
     'GET /api/v1/findings/:id/history': async () => ({ path: `/api/v1/findings/${findingId}/history` }),
+    'GET /api/v1/remediations/decisions': async () => ({ path: '/api/v1/remediations/decisions?check=host.disk.*&decision=skipped' }),
     'GET /api/v1/inspections': async () => ({ path: '/api/v1/inspections' }),
     'GET /api/v1/inspections/:name/runs': async () => ({ path: '/api/v1/inspections/nightly/runs' }),
     'GET /api/v1/reports': async () => ({ path: '/api/v1/reports' }),

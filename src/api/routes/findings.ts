@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import type { ApiDeps } from '../deps.js';
 import { defineRoute, type AnyRoute } from '../route.js';
-import { pageOf, pagingQuery, qBool, qList, qTime, ulidParam, idParam } from '../schemas/common.js';
+import { globQuery, pageOf, pagingQuery, qBool, qList, qTime, ulidParam, idParam } from '../schemas/common.js';
 import { findingSchema, inspectionSchema, inspectionSummarySchema, type FindingJson } from '../schemas/findings.js';
 import { runSummarySchema } from '../schemas/runs.js';
 import { DEFAULT_LIMIT, findRun, namespacesFor, pageJson, runSummaryJson, V1 } from './helpers.js';
@@ -11,8 +11,6 @@ import { NotFoundError } from '../../errors/index.js';
 import { summarizeInspection } from '../../inspections/inspection-summary.js';
 import { scoreFindings } from '../../inspections/score.js';
 import type { Actor } from '../../auth/actor.js';
-
-const glob = z.string().min(1).max(253).regex(/^[^%\\]+$/, 'letters, digits, ".", "-", "/", ":" and * as a wildcard');
 
 function findingJson(f: Finding): FindingJson {
   return f as FindingJson;
@@ -36,10 +34,10 @@ export function findingRoutes(deps: ApiDeps): AnyRoute[] {
       access: 'findings.read',
       query: z
         .object({
-          check: glob.optional(),
+          check: globQuery.optional(),
           severity: qList(SEVERITIES).optional(),
           category: z.enum(CATEGORIES).optional(),
-          target: glob.optional(),
+          target: globQuery.optional(),
           host: z.string().min(1).max(253).optional(),
           run: ulidParam.optional(),
           inspection: z.string().min(1).max(253).optional(),

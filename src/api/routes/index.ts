@@ -8,6 +8,7 @@ import { runRoutes } from './runs.js';
 import { approvalRoutes } from './approvals.js';
 import { scheduleRoutes } from './schedules.js';
 import { findingRoutes } from './findings.js';
+import { remediationRoutes } from './remediations.js';
 import { reportAlertRoutes } from './reports-alerts.js';
 import { credentialRoutes } from './credentials.js';
 import { inventoryRoutes } from './inventories.js';
@@ -24,6 +25,7 @@ export function allRoutes(deps: ApiDeps, openapi: () => OpenApiDocument): AnyRou
     ...approvalRoutes(deps),
     ...scheduleRoutes(deps),
     ...findingRoutes(deps),
+    ...remediationRoutes(deps),
     ...reportAlertRoutes(deps),
     ...credentialRoutes(deps),
     ...inventoryRoutes(deps),

@@ -78,6 +78,8 @@ export const pagingQuery = {
 export const namespaceName = z.string().regex(/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/, 'must be lowercase letters, digits and "-"').max(63);
 export const resourceName = z.string().regex(/^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$/, 'must be lowercase letters, digits, "-" or "."').max(253);
 export const idParam = z.string().regex(/^[0-9a-z]{4,26}$/, 'must be an id (or a unique prefix of at least 4 characters)');
+/** A check id or target with `*` as a wildcard (`host.disk.*`, `web-*`). */
+export const globQuery = z.string().min(1).max(253).regex(/^[^%\\]+$/, 'letters, digits, ".", "-", "/", ":" and * as a wildcard');
 export const ulidParam = z.string().regex(/^[0-9a-z]{26}$/, 'must be an id (26 lowercase letters and digits)');
 /** Epoch milliseconds. */
 export const epochMs = z.number().int().meta({ description: 'epoch milliseconds' });
