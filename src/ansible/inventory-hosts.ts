@@ -1,3 +1,5 @@
+import { statSync } from 'node:fs';
+import { resolve } from 'node:path';
 import { z } from 'zod';
 import { runProcess } from '../process/run-process.js';
 import { NonRetryableError } from '../errors/index.js';
@@ -12,11 +14,90 @@ export interface InventoryHost {
 const listSchema = z.object({ _meta: z.object({ hostvars: z.record(z.string(), z.record(z.string(), z.unknown())).default({}) }).default({ hostvars: {} }) }).catchall(z.unknown());
 const groupSchema = z.object({ hosts: z.array(z.string()).optional(), children: z.array(z.string()).optional() });
 
+interface ListOptions {
+  limit?: string;
+  signal: AbortSignal;
+  program?: string;
+  env?: Record<string, string>;
+}
+
 /**
  * Hosts and groups of Ansible inventories, as `ansible-inventory --list` resolves them (so every
  * inventory format and plugin Ansible supports works), optionally narrowed by a `--limit` pattern.
+ * Takes the result of a matching prefetchInventoryHosts when there is one.
  */
-export async function listInventoryHosts(inventories: readonly string[], opts: { limit?: string; signal: AbortSignal; program?: string; env?: Record<string, string> }): Promise<InventoryHost[]> {
+export async function listInventoryHosts(inventories: readonly string[], opts: ListOptions): Promise<InventoryHost[]> {
+  return takePrefetched(inventories, opts) ?? resolveInventoryHosts(inventories, opts);
+}
+
+interface Prefetched {
+  key: string;
+  stamp: string;
+  hosts: Promise<InventoryHost[]>;
+  controller: AbortController;
+}
+
+/** At most one resolution started ahead of need, in this process. */
+let prefetched: Prefetched | undefined;
+
+/**
+ * Starts resolving inventories ahead of need, so that the step asking for the same inventories and
+ * limit later (in this process) finds the answer ready or under way: the CLI starts it before it
+ * loads the engine, which takes about as long as `ansible-inventory` does. The same call with the
+ * same arguments as the step's, only earlier; taken once. Only for regular files, whose size and
+ * modification time are compared when the result is taken (a changed file is read again). Returns
+ * a function that stops the resolution if nothing took it.
+ */
+export function prefetchInventoryHosts(inventories: readonly string[], opts: { limit?: string } = {}): () => void {
+  const stamp = inventoryStamp(inventories);
+  if (stamp === undefined) return () => undefined;
+  const controller = new AbortController();
+  const hosts = resolveInventoryHosts(inventories, { ...opts, signal: controller.signal });
+  // Whoever takes it sees the rejection; untaken, it must not surface as an unhandled one.
+  hosts.catch(() => undefined);
+  const entry: Prefetched = { key: prefetchKey(inventories, opts.limit), stamp, hosts, controller };
+  prefetched = entry;
+  return () => {
+    if (prefetched !== entry) return;
+    prefetched = undefined;
+    controller.abort();
+  };
+}
+
+function takePrefetched(inventories: readonly string[], opts: ListOptions): Promise<InventoryHost[]> | undefined {
+  const p = prefetched;
+  if (!p || opts.program !== undefined || opts.env !== undefined || p.key !== prefetchKey(inventories, opts.limit)) return undefined;
+  prefetched = undefined;
+  if (inventoryStamp(inventories) !== p.stamp) {
+    p.controller.abort();
+    return undefined;
+  }
+  // The taker's cancellation stops the resolution as it would its own.
+  if (opts.signal.aborted) p.controller.abort();
+  else opts.signal.addEventListener('abort', () => p.controller.abort(), { once: true });
+  return p.hosts;
+}
+
+function prefetchKey(inventories: readonly string[], limit: string | undefined): string {
+  return JSON.stringify([process.cwd(), inventories, limit ?? '']);
+}
+
+/** Size, mtime and inode of every inventory, or undefined when one is not a regular file. */
+function inventoryStamp(inventories: readonly string[]): string | undefined {
+  const parts: string[] = [];
+  for (const inv of inventories) {
+    try {
+      const st = statSync(resolve(inv));
+      if (!st.isFile()) return undefined;
+      parts.push(`${st.ino}:${st.size}:${st.mtimeMs}`);
+    } catch {
+      return undefined;
+    }
+  }
+  return parts.length > 0 ? parts.join('|') : undefined;
+}
+
+async function resolveInventoryHosts(inventories: readonly string[], opts: ListOptions): Promise<InventoryHost[]> {
   // ansible-inventory has no --limit before ansible-core 2.15: the pattern is applied below.
   const args = [opts.program ?? 'ansible-inventory', ...inventories.flatMap((i) => ['-i', i]), '--list'];
   // An inventory Ansible cannot parse (a typo in the path) must fail, not inspect zero hosts.

@@ -35,7 +35,3 @@ export async function clusterCliParams(kind: string, opts: ClusterCliOptions): P
   };
 }
 
-/** commander collector for a repeatable option. */
-export function collect(value: string, previous: string[] = []): string[] {
-  return [...previous, value];
-}

@@ -1,24 +1,50 @@
 import { join } from 'node:path';
 import type { Command } from 'commander';
 import { action } from '../cli-errors.js';
-import { driveRun } from '../drive-run.js';
 import { EXIT } from '../exit-codes.js';
-import { printJson } from '../output.js';
-import { inspectionJson, printInspectionSummary } from '../inspection-output.js';
-import { staleRunsHint } from '../stale-runs.js';
-import { printReportOutcome } from '../deliveries-output.js';
-import { openRuntime } from '../../runtime/open-runtime.js';
-import { loadWorkflowFile } from '../../workflow/validate-workflow.js';
-import { silentLogger } from '../../logging/logger.js';
 import { InputError } from '../../errors/index.js';
-import { builtinCatalog } from '../../inspections/checks/index.js';
-import { inspectionConfigFor } from '../../inspections/config/load-inspection-config.js';
-import { summarizeInspection } from '../../inspections/inspection-summary.js';
 import { severityRank, type Severity } from '../../findings/finding.js';
-import { clusterCliParams, collect } from '../../kubernetes/cli-options.js';
+import { prefetchInventoryHosts } from '../../ansible/inventory-hosts.js';
+
+/** commander collector for a repeatable option (--context a --context b). */
+function collect(value: string, previous: string[] = []): string[] {
+  return [...previous, value];
+}
+
+/**
+ * The engine, the workflow and the inspection modules: loaded in the action, after the inventory
+ * resolution has started (`ansible-inventory` runs while these load, ~0.3 s each).
+ */
+const loadEngineParts = () =>
+  Promise.all([
+    import('../drive-run.js'),
+    import('../output.js'),
+    import('../inspection-output.js'),
+    import('../stale-runs.js'),
+    import('../deliveries-output.js'),
+    import('../../runtime/open-runtime.js'),
+    import('../../workflow/validate-workflow.js'),
+    import('../../logging/logger.js'),
+    import('../../inspections/checks/index.js'),
+    import('../../inspections/config/load-inspection-config.js'),
+    import('../../inspections/inspection-summary.js'),
+    import('../../kubernetes/cli-options.js'),
+  ]);
 
 const WORKFLOWS: Record<string, string> = { host: 'inspect-hosts.yaml', node: 'inspect-cluster-nodes.yaml', app: 'inspect-apps.yaml', db: 'inspect-databases.yaml', cluster: 'inspect-cluster.yaml', all: 'inspect-all.yaml' };
 const FAIL_ON = ['warning', 'critical', 'never'] as const;
+
+interface InspectOptions {
+  inventory?: string;
+  config?: string;
+  limit?: string;
+  failOn: string;
+  json?: boolean;
+  reportTo?: string;
+  kubeconfig?: string;
+  context?: string[];
+  inCluster?: boolean;
+}
 
 export function registerInspect(program: Command): void {
   program
@@ -35,54 +61,65 @@ export function registerInspect(program: Command): void {
     .option('--report-to <addresses>', 'email the report to these comma-separated addresses (instead of the configured recipients)')
     .option('--json', 'print the result as JSON on stdout')
     .action(
-      action(async (kind: string, opts: { inventory?: string; config?: string; limit?: string; failOn: string; json?: boolean; reportTo?: string; kubeconfig?: string; context?: string[]; inCluster?: boolean }) => {
+      action(async (kind: string, opts: InspectOptions) => {
         const file = WORKFLOWS[kind];
         if (!file) throw new InputError(`unknown inspection kind "${kind}"; use one of ${Object.keys(WORKFLOWS).join(', ')}`);
         if (!(FAIL_ON as readonly string[]).includes(opts.failOn)) throw new InputError(`--fail-on ${opts.failOn}: use one of ${FAIL_ON.join(', ')}`);
         if (!opts.inventory && (kind === 'host' || kind === 'node')) throw new InputError(`patrol inspect ${kind} needs --inventory (an Ansible inventory file or directory)`);
-        // Kubernetes options are checked before anything starts (bad kubeconfig or context: exit 2).
-        const k8s = kind === 'cluster' || kind === 'all' ? await clusterCliParams(kind, opts) : { params: {} as Record<string, unknown>, name: undefined };
-        const rt = await openRuntime({ logger: silentLogger() });
+        // A host or node inspection resolves these same inventories first thing; the CLI starts that now.
+        const stopPrefetch = opts.inventory && (kind === 'host' || kind === 'node') ? prefetchInventoryHosts([opts.inventory], opts.limit ? { limit: opts.limit } : {}) : () => undefined;
         try {
-          // Validate the config before anything runs (exit 2 on a bad file), and name the inspection.
-          const config = await inspectionConfigFor({ ...(opts.config ? { config: opts.config } : {}), inventory: opts.inventory ? [opts.inventory] : k8s.name ? [k8s.name] : [], kind, catalog: builtinCatalog() });
-          const def = await loadWorkflowFile(join(rt.paths.workflows, file), rt.registry);
-          await staleRunsHint(rt);
-          rt.engine.start();
-          const params = { ...(kind === 'cluster' ? {} : { inventory: opts.inventory ?? '', limit: opts.limit ?? '' }), config: opts.config ?? '', ...k8s.params, ...(opts.reportTo ? { reportTo: opts.reportTo.split(',').map((a) => a.trim()).filter(Boolean) } : {}) };
-          let runId = '';
-          await driveRun(
-            rt,
-            (onCreated) =>
-              rt.engine.trigger(def, {
-                params,
-                trigger: 'cli',
-                inspection: config.metadata.name,
-                labels: { 'patrol.dev/kind': kind, ...config.metadata.labels },
-                onCreated: (run, wf) => {
-                  runId = run.id;
-                  onCreated(run, wf);
-                },
-              }),
-            { json: true, quiet: opts.json ?? false, silent: true },
-          );
-          const summary = await summarizeInspection(rt.store, runId);
-          if (summary.run.status !== 'succeeded') {
-            // The inspection itself broke (not findings): say why and exit 2.
-            process.stderr.write(`inspection ${summary.run.status}: ${summary.run.reason ?? 'unknown reason'}\n(patrol logs ${runId} shows the details)\n`);
-            if (opts.json) printJson(inspectionJson(summary, kind));
-            await printReportOutcome(rt.store, runId);
-            return EXIT.invalid;
-          }
-          if (opts.json) printJson(inspectionJson(summary, kind));
-          else printInspectionSummary(summary);
-          await printReportOutcome(rt.store, runId);
-          if (opts.failOn === 'never') return EXIT.ok;
-          const limit = severityRank(opts.failOn as Severity);
-          return summary.findings.some((f) => !f.exemption && f.severity !== 'info' && severityRank(f.severity) >= limit) ? EXIT.failed : EXIT.ok;
+          return await inspect(kind, file, opts);
         } finally {
-          await rt.close();
+          stopPrefetch();
         }
       }),
     );
+}
+
+async function inspect(kind: string, file: string, opts: InspectOptions): Promise<number> {
+  const [{ driveRun }, { printJson }, { inspectionJson, printInspectionSummary }, { staleRunsHint }, { printReportOutcome }, { openRuntime }, { loadWorkflowFile }, { silentLogger }, { builtinCatalog }, { inspectionConfigFor }, { summarizeInspection }, { clusterCliParams }] = await loadEngineParts();
+  // Kubernetes options are checked before anything starts (bad kubeconfig or context: exit 2).
+  const k8s = kind === 'cluster' || kind === 'all' ? await clusterCliParams(kind, opts) : { params: {} as Record<string, unknown>, name: undefined };
+  const rt = await openRuntime({ logger: silentLogger() });
+  try {
+    // Validate the config before anything runs (exit 2 on a bad file), and name the inspection.
+    const config = await inspectionConfigFor({ ...(opts.config ? { config: opts.config } : {}), inventory: opts.inventory ? [opts.inventory] : k8s.name ? [k8s.name] : [], kind, catalog: builtinCatalog() });
+    const def = await loadWorkflowFile(join(rt.paths.workflows, file), rt.registry);
+    await staleRunsHint(rt);
+    rt.engine.start();
+    const params = { ...(kind === 'cluster' ? {} : { inventory: opts.inventory ?? '', limit: opts.limit ?? '' }), config: opts.config ?? '', ...k8s.params, ...(opts.reportTo ? { reportTo: opts.reportTo.split(',').map((a) => a.trim()).filter(Boolean) } : {}) };
+    let runId = '';
+    await driveRun(
+      rt,
+      (onCreated) =>
+        rt.engine.trigger(def, {
+          params,
+          trigger: 'cli',
+          inspection: config.metadata.name,
+          labels: { 'patrol.dev/kind': kind, ...config.metadata.labels },
+          onCreated: (run, wf) => {
+            runId = run.id;
+            onCreated(run, wf);
+          },
+        }),
+      { json: true, quiet: opts.json ?? false, silent: true },
+    );
+    const summary = await summarizeInspection(rt.store, runId);
+    if (summary.run.status !== 'succeeded') {
+      // The inspection itself broke (not findings): say why and exit 2.
+      process.stderr.write(`inspection ${summary.run.status}: ${summary.run.reason ?? 'unknown reason'}\n(patrol logs ${runId} shows the details)\n`);
+      if (opts.json) printJson(inspectionJson(summary, kind));
+      await printReportOutcome(rt.store, runId);
+      return EXIT.invalid;
+    }
+    if (opts.json) printJson(inspectionJson(summary, kind));
+    else printInspectionSummary(summary);
+    await printReportOutcome(rt.store, runId);
+    if (opts.failOn === 'never') return EXIT.ok;
+    const limit = severityRank(opts.failOn as Severity);
+    return summary.findings.some((f) => !f.exemption && f.severity !== 'info' && severityRank(f.severity) >= limit) ? EXIT.failed : EXIT.ok;
+  } finally {
+    await rt.close();
+  }
 }
