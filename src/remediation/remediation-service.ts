@@ -6,6 +6,7 @@ import type { CheckCatalog } from '../inspections/check-catalog.js';
 import type { WorkflowResolver } from '../scheduler/workflow-resolver.js';
 import { ConflictError, InputError, NotFoundError } from '../errors/index.js';
 import { databaseParam } from './database-param.js';
+import { kubernetesParams } from './kubernetes-params.js';
 
 export interface RemediationRequest {
   findingId: string;
@@ -95,6 +96,11 @@ export class RemediationService {
       autoApprove: req.autoApprove ?? false,
     };
     if (declared.has('database')) candidates.database = await databaseParam(finding, String(candidates.config), this.deps.catalog);
+    // Kubernetes runbooks (they declare `workload`): the pod's namespace and workload, and the cluster the inspection read.
+    if (declared.has('workload')) {
+      const kind = req.params?.kind ?? def.spec.params.find((p) => p.name === 'kind')?.default;
+      Object.assign(candidates, kubernetesParams(finding, typeof kind === 'string' ? kind : 'Deployment', sourceParams, req.params));
+    }
     const params: Record<string, unknown> = {};
     for (const [k, v] of Object.entries(candidates)) if (declared.has(k)) params[k] = v;
     for (const [k, v] of Object.entries(req.params ?? {})) params[k] = v;
