@@ -2,6 +2,7 @@ import type { Finding } from '../findings/finding.js';
 import type { CheckCatalog } from '../inspections/check-catalog.js';
 import { globMatches } from '../inspections/checks/host/settings.js';
 import { InputError } from '../errors/index.js';
+import { formatPath } from '../workflow/validation-issue.js';
 import type { AutoRemediationConfig, AutoRemediationRule } from './auto-remediation-config.js';
 
 export interface AutoRemediationCandidate {
@@ -10,12 +11,34 @@ export interface AutoRemediationCandidate {
   rule: AutoRemediationRule;
 }
 
-/** Rules must name checks that have a runbook: a rule that can never fire is a config error. */
-export function validateAutoRemediationRules(c: AutoRemediationConfig, catalog: CheckCatalog): void {
+/** A problem of spec.remediation: where (a path in the InspectionConfig) and what. */
+export interface AutoRemediationIssue {
+  path: (string | number)[];
+  rule: 'no-runbook' | 'no-environment';
+  message: string;
+}
+
+/**
+ * Rules must name checks that have a runbook (a rule that can never fire is a config error), and
+ * rules need the environment of the targets. `patrol validate` reports these with file:line.
+ */
+export function autoRemediationIssues(c: AutoRemediationConfig | undefined, environmentLabel: string | undefined, catalog: CheckCatalog): AutoRemediationIssue[] {
+  if (!c || c.auto.length === 0) return [];
+  const issues: AutoRemediationIssue[] = [];
+  const fixable = catalog.list().filter((check) => check.remediationWorkflow);
   c.auto.forEach((rule, i) => {
-    const fixable = catalog.list().filter((check) => check.remediationWorkflow && globMatches([rule.check], check.id));
-    if (fixable.length === 0) throw new InputError(`spec.remediation.auto[${i}].check "${rule.check}" matches no check with a remediation runbook (see \`patrol checks\`: remediationWorkflow)`, { field: `spec.remediation.auto[${i}].check` });
+    if (!fixable.some((check) => globMatches([rule.check], check.id))) {
+      issues.push({ path: ['spec', 'remediation', 'auto', i, 'check'], rule: 'no-runbook', message: `"${rule.check}" matches no check with a remediation runbook, so this rule never fires; checks with one: ${fixable.map((f) => f.id).join(', ')} (\`patrol checks\`: remediationWorkflow)` });
+    }
   });
+  if (!c.environment && !environmentLabel) issues.push({ path: ['spec', 'remediation'], rule: 'no-environment', message: 'automatic remediation rules need the environment of these targets: set spec.remediation.environment or metadata.labels.environment' });
+  return issues;
+}
+
+/** Throws the first rule that names no check with a runbook (the auto-remediate step's check). */
+export function validateAutoRemediationRules(c: AutoRemediationConfig, catalog: CheckCatalog): void {
+  const [first] = autoRemediationIssues(c, 'set', catalog);
+  if (first) throw new InputError(`${formatPath(first.path)} ${first.message}`, { field: formatPath(first.path) });
 }
 
 /**
