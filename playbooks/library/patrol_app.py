@@ -40,6 +40,7 @@ import threading
 import time
 
 from ansible.module_utils.basic import AnsibleModule
+from ansible.module_utils.patrol_sections import SECTION_ARGS, SectionError, cap, collect, run
 
 RAW_LIMIT = 4096
 SECTIONS = {}
@@ -52,28 +53,6 @@ def section(name):
         SECTIONS[name] = fn
         return fn
     return register
-
-
-class SectionError(Exception):
-    pass
-
-
-def run(argv, timeout, input_text=None):
-    """Runs argv (no shell) with a hard timeout; returns (rc, stdout, stderr)."""
-    try:
-        p = subprocess.run(['timeout', '--signal=KILL', str(max(1, int(timeout)))] + list(argv), input=input_text,
-                           stdout=subprocess.PIPE, stderr=subprocess.PIPE, universal_newlines=True, timeout=timeout + 5)
-    except subprocess.TimeoutExpired:
-        return 137, '', 'timed out'
-    except OSError as e:
-        return 127, '', str(e)
-    return p.returncode, p.stdout, p.stderr
-
-
-def cap(text, limit=RAW_LIMIT):
-    if text is None:
-        return None
-    return text if len(text) <= limit else text[:limit] + '\n... [%d more characters]' % (len(text) - limit)
 
 
 def now_ms():
@@ -541,35 +520,13 @@ def jobs(params, timeout):
 
 # ---------------------------------------------------------------- main
 
-def collect(name, fn, params, timeout):
-    started = time.time()
-    box = {}
-
-    def target():
-        try:
-            data, command, raw = fn(params, timeout)
-            box['result'] = {'ok': True, 'data': data, 'command': command, 'raw': cap(raw)}
-        except SectionError as e:
-            box['result'] = {'ok': False, 'error': str(e)}
-        except Exception as e:  # a bug or an odd host must not lose the other sections
-            box['result'] = {'ok': False, 'error': '%s: %s' % (type(e).__name__, e)}
-
-    limit = timeout + EXTRA_TIME.get(name, lambda p: 0)(params)
-    t = threading.Thread(target=target)
-    t.daemon = True
-    t.start()
-    t.join(limit)
-    res = box.get('result') or {'ok': False, 'error': 'timed out after %ss' % limit}
-    res['durationMs'] = int((time.time() - started) * 1000)
-    return res
+def section_limit(name, params, timeout):
+    """Seconds a section may run: section_timeout plus its own extra time (EXTRA_TIME)."""
+    return timeout + EXTRA_TIME.get(name, lambda p: 0)(params)
 
 
 def main():
-    module = AnsibleModule(argument_spec=dict(
-        section_timeout=dict(type='int', default=20),
-        sections=dict(type='list', elements='str'),
-        params=dict(type='dict', default={}),
-    ), supports_check_mode=True)
+    module = AnsibleModule(argument_spec=SECTION_ARGS, supports_check_mode=True)
     wanted = module.params['sections'] or sorted(SECTIONS)
     unknown = [s for s in wanted if s not in SECTIONS]
     if unknown:
@@ -580,12 +537,12 @@ def main():
     threads = []
     for name in wanted:
         def work(n=name):
-            results[n] = collect(n, SECTIONS[n], params, timeout)
+            results[n] = collect(SECTIONS[n], params, timeout, limit=section_limit(n, params, timeout), raw_limit=RAW_LIMIT)
         t = threading.Thread(target=work)
         t.daemon = True
         t.start()
         threads.append(t)
-    longest = max([timeout + EXTRA_TIME.get(n, lambda p: 0)(params) for n in wanted] or [timeout])
+    longest = max([section_limit(n, params, timeout) for n in wanted] or [timeout])
     deadline = time.time() + longest + 2
     for t in threads:
         t.join(max(0, deadline - time.time()))

@@ -184,15 +184,18 @@ def cert_file(path, timeout, raw):
 # ---------------------------------------------------------------------------------------------
 # Sections in parallel
 
-def collect(fn, params, timeout):
-    """One section under its own time limit: {ok, data, command, raw, durationMs} or {ok: false, error}."""
+def collect(fn, params, timeout, limit=None, raw_limit=RAW_LIMIT):
+    """One section under its own time limit: {ok, data, command, raw, durationMs} or {ok: false, error}.
+    fn gets `timeout`; the thread is given up on after `limit` seconds (default: timeout), for a
+    section that spends time of its own on top (a sampling window)."""
+    limit = timeout if limit is None else limit
     started = time.time()
     box = {}
 
     def target():
         try:
             data, command, raw = fn(params, timeout)
-            box['result'] = {'ok': True, 'data': data, 'command': command, 'raw': cap(raw)}
+            box['result'] = {'ok': True, 'data': data, 'command': command, 'raw': cap(raw, raw_limit)}
         except SectionError as e:
             box['result'] = {'ok': False, 'error': str(e)}
         except Exception as e:  # a bug or an odd host must not lose the other sections
@@ -201,8 +204,8 @@ def collect(fn, params, timeout):
     t = threading.Thread(target=target)
     t.daemon = True
     t.start()
-    t.join(timeout)
-    res = box.get('result') or {'ok': False, 'error': 'timed out after %ss' % timeout}
+    t.join(limit)
+    res = box.get('result') or {'ok': False, 'error': 'timed out after %ss' % limit}
     res['durationMs'] = int((time.time() - started) * 1000)
     return res
 

@@ -2,7 +2,7 @@ import { mkdirSync, mkdtempSync, rmSync, truncateSync, utimesSync, writeFileSync
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { execa } from 'execa';
-import { REPO } from '../support/cli.js';
+import { importModuleCode } from '../support/python-modules.js';
 
 // playbooks/library/patrol_app.py's parsing and attribution, called directly with the Python
 // that Ansible uses on Debian targets (/usr/bin/python3): kernel log lines (kmsg and journal), the
@@ -10,11 +10,9 @@ import { REPO } from '../support/cli.js';
 // /dev/kmsg is closed, log directory walks, status files. The end-to-end paths through Ansible are
 // in app-inspection.test.ts.
 
-const LIB = join(REPO, 'playbooks', 'library');
-
 /** Runs Python code with patrol_app imported as `m`; the code sets `out`, printed as JSON. */
 async function py(code: string): Promise<unknown> {
-  const script = `import json, sys\nsys.path.insert(0, ${JSON.stringify(LIB)})\nimport patrol_app as m\nout = None\n${code}\nprint(json.dumps(out))\n`;
+  const script = `${importModuleCode('patrol_app')}\nout = None\n${code}\nprint(json.dumps(out))\n`;
   const r = await execa('/usr/bin/python3', ['-B', '-c', script], { reject: false });
   if (r.exitCode !== 0) throw new Error(`python failed: ${r.stderr}`);
   return JSON.parse(r.stdout.trim().split('\n').pop()!);

@@ -20,6 +20,11 @@ export async function callModuleAsync(module: string, expr: string, args: unknow
 }
 
 function moduleCode(module: string, expr: string): string {
+  return [importModuleCode(module), 'args = json.loads(sys.stdin.read())', `print(json.dumps(${expr}))`].join('\n');
+}
+
+/** Python that imports playbooks/library/NAME.py as `m` (with json and sys), its shared helpers loaded as Ansible ships them. */
+export function importModuleCode(module: string): string {
   return [
     'import importlib.util, json, sys',
     'import ansible.module_utils',
@@ -29,7 +34,5 @@ function moduleCode(module: string, expr: string): string {
     "sys.modules['ansible.module_utils.patrol_sections'] = _mu",
     `sys.path.insert(0, ${JSON.stringify(join(PLAYBOOKS, 'library'))})`,
     `import ${module} as m`,
-    'args = json.loads(sys.stdin.read())',
-    `print(json.dumps(${expr}))`,
   ].join('\n');
 }
