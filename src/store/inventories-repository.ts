@@ -2,6 +2,7 @@ import { sql, type Kysely, type Selectable } from 'kysely';
 import type { Database } from './database.js';
 import type { InventoriesTable } from './server-tables.js';
 import type { Page } from './records.js';
+import { deleteAllVersions, latestVersion, pageByName, pageByVersion } from './versioned-documents.js';
 
 export const INVENTORY_FORMATS = ['ini', 'yaml'] as const;
 export type InventoryFormat = (typeof INVENTORY_FORMATS)[number];
@@ -30,14 +31,8 @@ export class InventoryRepository {
       .execute();
   }
 
-  async latestVersion(namespace: string, name: string): Promise<number | undefined> {
-    const r = await this.db
-      .selectFrom('inventories')
-      .select((eb) => eb.fn.max<number>('version').as('v'))
-      .where('namespace', '=', namespace)
-      .where('name', '=', name)
-      .executeTakeFirst();
-    return r?.v === null || r?.v === undefined ? undefined : Number(r.v);
+  latestVersion(namespace: string, name: string): Promise<number | undefined> {
+    return latestVersion(this.db, 'inventories', namespace, name);
   }
 
   /** One version, or the latest when `version` is undefined. */
@@ -60,10 +55,7 @@ export class InventoryRepository {
     if (opts.namespaces) q = opts.namespaces.length === 0 ? q.where(sql<boolean>`1 = 0`) : q.where('i.namespace', 'in', [...opts.namespaces]);
     const after = opts.after;
     if (after) q = q.where((eb) => eb.or([eb('i.namespace', '>', after.namespace), eb.and([eb('i.namespace', '=', after.namespace), eb('i.name', '>', after.name)])]));
-    const rows = (await q.execute()).map((r) => toSummary(r));
-    const items = rows.slice(0, opts.limit);
-    const last = items[items.length - 1];
-    return rows.length > opts.limit && last ? { items, next: JSON.stringify([last.namespace, last.name]) } : { items };
+    return pageByName((await q.execute()).map((r) => toSummary(r)), opts.limit);
   }
 
   async versions(namespace: string, name: string, opts: { before?: number; limit: number }): Promise<Page<StoredInventorySummary>> {
@@ -75,14 +67,11 @@ export class InventoryRepository {
       .orderBy('version', 'desc')
       .limit(opts.limit + 1);
     if (opts.before !== undefined) q = q.where('version', '<', opts.before);
-    const rows = (await q.execute()).map((r) => toSummary(r));
-    const items = rows.slice(0, opts.limit);
-    return rows.length > opts.limit ? { items, next: String(items[items.length - 1]!.version) } : { items };
+    return pageByVersion((await q.execute()).map((r) => toSummary(r)), opts.limit);
   }
 
-  async deleteAll(namespace: string, name: string): Promise<number> {
-    const res = await this.db.deleteFrom('inventories').where('namespace', '=', namespace).where('name', '=', name).executeTakeFirst();
-    return Number(res.numDeletedRows);
+  deleteAll(namespace: string, name: string): Promise<number> {
+    return deleteAllVersions(this.db, 'inventories', namespace, name);
   }
 }
 

@@ -2,6 +2,7 @@ import { sql, type Kysely, type Selectable } from 'kysely';
 import type { Database } from './database.js';
 import type { WorkflowsTable } from './server-tables.js';
 import type { Page } from './records.js';
+import { deleteAllVersions, latestVersion, pageByName, pageByVersion } from './versioned-documents.js';
 
 export interface StoredWorkflow {
   namespace: string;
@@ -26,14 +27,8 @@ export class WorkflowRepository {
       .execute();
   }
 
-  async latestVersion(namespace: string, name: string): Promise<number | undefined> {
-    const r = await this.db
-      .selectFrom('workflows')
-      .select((eb) => eb.fn.max<number>('version').as('v'))
-      .where('namespace', '=', namespace)
-      .where('name', '=', name)
-      .executeTakeFirst();
-    return r?.v === null || r?.v === undefined ? undefined : Number(r.v);
+  latestVersion(namespace: string, name: string): Promise<number | undefined> {
+    return latestVersion(this.db, 'workflows', namespace, name);
   }
 
   /** One version, or the latest when `version` is undefined. */
@@ -56,10 +51,7 @@ export class WorkflowRepository {
     if (opts.namespaces) q = opts.namespaces.length === 0 ? q.where(sql<boolean>`1 = 0`) : q.where('w.namespace', 'in', [...opts.namespaces]);
     const after = opts.after;
     if (after) q = q.where((eb) => eb.or([eb('w.namespace', '>', after.namespace), eb.and([eb('w.namespace', '=', after.namespace), eb('w.name', '>', after.name)])]));
-    const rows = (await q.execute()).map((r) => toSummary(r));
-    const items = rows.slice(0, opts.limit);
-    const last = items[items.length - 1];
-    return rows.length > opts.limit && last ? { items, next: JSON.stringify([last.namespace, last.name]) } : { items };
+    return pageByName((await q.execute()).map((r) => toSummary(r)), opts.limit);
   }
 
   /** Versions of one workflow, newest first (without their text). */
@@ -72,14 +64,11 @@ export class WorkflowRepository {
       .orderBy('version', 'desc')
       .limit(opts.limit + 1);
     if (opts.before !== undefined) q = q.where('version', '<', opts.before);
-    const rows = (await q.execute()).map((r) => toSummary(r));
-    const items = rows.slice(0, opts.limit);
-    return rows.length > opts.limit ? { items, next: String(items[items.length - 1]!.version) } : { items };
+    return pageByVersion((await q.execute()).map((r) => toSummary(r)), opts.limit);
   }
 
-  async deleteAll(namespace: string, name: string): Promise<number> {
-    const res = await this.db.deleteFrom('workflows').where('namespace', '=', namespace).where('name', '=', name).executeTakeFirst();
-    return Number(res.numDeletedRows);
+  deleteAll(namespace: string, name: string): Promise<number> {
+    return deleteAllVersions(this.db, 'workflows', namespace, name);
   }
 }
 
