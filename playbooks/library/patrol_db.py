@@ -69,6 +69,7 @@ import threading
 import time
 
 from ansible.module_utils.basic import AnsibleModule
+from ansible.module_utils.patrol_sections import SectionError, cap
 
 RAW_LIMIT = 4096
 QUERY_TEXT_LIMIT = 2000
@@ -76,18 +77,8 @@ MARK = '/* patrol */ '
 SYSTEM_SCHEMAS = ('mysql', 'information_schema', 'performance_schema', 'sys')
 
 
-class SectionError(Exception):
-    pass
-
-
 class ConnectError(Exception):
     pass
-
-
-def cap(text, limit=RAW_LIMIT):
-    if text is None:
-        return None
-    return text if len(text) <= limit else text[:limit] + '\n... [%d more characters]' % (len(text) - limit)
 
 
 def plain(v):
@@ -733,7 +724,7 @@ def collect(fn, db, params, timeout):
     def target():
         try:
             data, command, raw = fn(db, params, timeout)
-            box['result'] = {'ok': True, 'data': data, 'command': command, 'raw': cap(raw)}
+            box['result'] = {'ok': True, 'data': data, 'command': command, 'raw': cap(raw, RAW_LIMIT)}
         except SectionError as e:
             box['result'] = {'ok': False, 'error': str(e)}
         except Exception as e:  # a bug or an odd server must not lose the other sections

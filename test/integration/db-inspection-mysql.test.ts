@@ -2,6 +2,7 @@ import { execa } from 'execa';
 import { startMariaDb, type MariaDbServer } from '../support/mariadb.js';
 import { cliHome, findingOf, findingsOf, type CliHome, type InspectionResult } from '../support/db-inspection.js';
 import { waitUntil, type SqlSession } from '../support/local-servers.js';
+import { callModuleAsync } from '../support/python-modules.js';
 
 /**
  * MySQL/MariaDB inspection end to end: a real MariaDB primary (performance_schema on, slow log to
@@ -211,7 +212,5 @@ test('slow log fingerprints (patrol_db.fingerprint): literals, IN lists and VALU
     ['INSERT INTO t (a, b) VALUES (1, 0x1F), (2, 3)', 'insert into t (a, b) values (?+)'],
     ['SELECT col1, t2.x FROM t2 WHERE v > -1.5e3; -- trailing', 'select col1, t2.x from t2 where v > ?'],
   ];
-  const script = `import json, sys\nsys.path.insert(0, 'playbooks/library')\nfrom patrol_db import fingerprint\nprint(json.dumps([fingerprint(s) for s in json.load(sys.stdin)]))`;
-  const r = await execa('/usr/bin/python3', ['-c', script], { input: JSON.stringify(cases.map(([sql]) => sql)), cwd: new URL('../..', import.meta.url).pathname });
-  expect(JSON.parse(r.stdout)).toEqual(cases.map(([, fp]) => fp));
+  expect(await callModuleAsync('patrol_db', '[m.fingerprint(s) for s in args[0]]', [cases.map(([sql]) => sql)])).toEqual(cases.map(([, fp]) => fp));
 });
