@@ -2,6 +2,7 @@ import { loadPatrolConfig, type ReportFormat } from '../config/patrol-config.js'
 import type { Store } from '../store/store.js';
 import { buildReport } from './report-model.js';
 import { renderReport } from './render-report.js';
+import { reportModelOptions, reportRenderOptions } from './report-settings.js';
 
 /**
  * A run's report rendered from the stored findings with the server's report settings (templates,
@@ -10,11 +11,6 @@ import { renderReport } from './render-report.js';
  */
 export async function renderStoredReport(store: Store, runId: string, format: ReportFormat, opts: { status?: string; env?: NodeJS.ProcessEnv } = {}): Promise<string> {
   const settings = await loadPatrolConfig(opts.env ?? process.env);
-  const model = await buildReport(store, runId, {
-    historyRuns: settings.reports.historyRuns,
-    ...(opts.status ? { status: opts.status } : {}),
-    ...(settings.baseUrl ? { baseUrl: settings.baseUrl } : {}),
-    ...(settings.reports.publicUrl ? { publicUrl: settings.reports.publicUrl } : {}),
-  });
-  return renderReport(model, format, { ...(settings.reports.templates ? { templates: settings.reports.templates } : {}), pageSize: settings.reports.pageSize });
+  const model = await buildReport(store, runId, reportModelOptions(settings, opts.status));
+  return renderReport(model, format, reportRenderOptions(settings));
 }

@@ -8,6 +8,7 @@ import { loadPatrolConfig } from '../config/patrol-config.js';
 import { createMailer } from '../email/mailer.js';
 import { InputError, NotFoundError } from '../errors/index.js';
 import { buildReport, type ReportModel } from './report-model.js';
+import { reportModelOptions } from './report-settings.js';
 import { inspectionReportConfig, sendReportEmail } from './report-step.js';
 
 /**
@@ -56,11 +57,7 @@ export function createReportSender(deps: { store: Store; credentials: Credential
     async send(runId, opts) {
       if (!(await deps.store.runs.getRun(runId))) throw new NotFoundError(`run ${runId} not found`, { run: runId });
       const settings = await loadPatrolConfig(deps.env);
-      const model = await buildReport(deps.store, runId, {
-        historyRuns: settings.reports.historyRuns,
-        ...(settings.baseUrl ? { baseUrl: settings.baseUrl } : {}),
-        ...(settings.reports.publicUrl ? { publicUrl: settings.reports.publicUrl } : {}),
-      });
+      const model = await buildReport(deps.store, runId, reportModelOptions(settings));
       const log = deps.logger.child({ runId, requestedBy: opts.requestedBy });
       const r = await emailRunReport({ store: deps.store, credentials: deps.credentials, settings, runId, model, to: opts.to, log: { info: (m) => log.info(m), error: (m) => log.warn(m) } });
       if (r.status === 'skipped') throw new InputError(`nothing emailed: ${r.reason ?? 'no recipients'}; give recipients`, { field: 'body.to' });

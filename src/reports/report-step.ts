@@ -10,6 +10,7 @@ import { recordDelivery } from '../notify/record-delivery.js';
 import type { Mailer } from '../email/mailer.js';
 import { reportLinks } from './report-links.js';
 import type { ReportModel } from './report-model.js';
+import { reportModelOptions, reportRenderOptions } from './report-settings.js';
 
 export interface ReportStepDeps {
   /** The store the run's findings are in; absent when only validating workflows. */
@@ -94,19 +95,13 @@ export function createReportStepType(deps: ReportStepDeps) {
       }
       const report = await inspectionReportConfig(input.config || undefined);
       const status = input.status || 'succeeded';
-      const model = await buildReport(store, ctx.runId, {
-        historyRuns: settings.reports.historyRuns,
-        status,
-        ...(settings.baseUrl ? { baseUrl: settings.baseUrl } : {}),
-        ...(settings.reports.publicUrl ? { publicUrl: settings.reports.publicUrl } : {}),
-      });
+      const model = await buildReport(store, ctx.runId, reportModelOptions(settings, status));
       // The score is recorded first: later runs' history charts need it even if writing files fails.
       const record = (files: Record<string, string>) =>
         store.reports.upsert({ runId: ctx.runId, inspection: model.inspection, score: model.score.value, grade: model.score.grade, counts: { bySeverity: model.counts.bySeverity, findings: model.counts.findings, targets: model.counts.targets }, status, files, createdAt: Date.now() });
       await record({});
       const formats = input.formats ?? report?.formats ?? settings.reports.formats;
-      const renderOpts = { ...(settings.reports.templates ? { templates: settings.reports.templates } : {}), pageSize: settings.reports.pageSize };
-      const files = await writeReportFiles(model, settings.reports.dir, formats, renderOpts);
+      const files = await writeReportFiles(model, settings.reports.dir, formats, reportRenderOptions(settings));
       await record(files);
       ctx.log.info(`report ${model.inspection}: score ${model.score.value} (${model.score.grade}), ${model.counts.findings} findings; written: ${Object.values(files).join(', ')}`);
 
@@ -195,10 +190,9 @@ export async function sendReportEmail(a: {
   const { composeReportEmail } = await import('../email/report-email.js');
   const composed = composeReportEmail(a.model, {
     email,
-    ...(a.settings.reports.templates ? { templates: a.settings.reports.templates } : {}),
+    ...reportRenderOptions(a.settings),
     budgetBytes: a.settings.reports.emailBudgetBytes,
     attachmentBudgetBytes: a.settings.reports.attachmentBudgetBytes,
-    pageSize: a.settings.reports.pageSize,
   });
   if (!composed.message) {
     a.log.info(`report email: not sent (${composed.skip})`);

@@ -9,6 +9,7 @@ import { InputError } from '../../errors/index.js';
 import { loadPatrolConfig, REPORT_FORMATS, type ReportFormat } from '../../config/patrol-config.js';
 import { buildReport } from '../../reports/report-model.js';
 import { renderReport } from '../../reports/render-report.js';
+import { reportModelOptions, reportRenderOptions } from '../../reports/report-settings.js';
 import { emailRunReport } from '../../reports/report-sender.js';
 
 export function registerReport(program: Command): void {
@@ -33,13 +34,8 @@ export function registerReport(program: Command): void {
         const rt = await openRuntime({ logger: silentLogger() });
         try {
           const runId = await resolveRunId(rt.store, runArg);
-          const model = await buildReport(rt.store, runId, {
-            historyRuns: settings.reports.historyRuns,
-            ...(settings.baseUrl ? { baseUrl: settings.baseUrl } : {}),
-            ...(settings.reports.publicUrl ? { publicUrl: settings.reports.publicUrl } : {}),
-          });
-          const templates = opts.templates ?? settings.reports.templates;
-          const text = renderReport(model, opts.format as ReportFormat, { ...(templates ? { templates } : {}), pageSize: settings.reports.pageSize, failOn: opts.failOn, maxItems });
+          const model = await buildReport(rt.store, runId, reportModelOptions(settings));
+          const text = renderReport(model, opts.format as ReportFormat, { ...reportRenderOptions(settings), ...(opts.templates ? { templates: opts.templates } : {}), failOn: opts.failOn, maxItems });
           if (opts.output) {
             await writeFile(opts.output, text, 'utf8');
             process.stderr.write(`${opts.format} report of run ${runId} (${model.inspection}, score ${model.score.value} ${model.score.grade}, ${model.counts.findings} findings) written to ${opts.output}\n`);
