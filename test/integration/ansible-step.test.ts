@@ -218,7 +218,9 @@ test('a failed task on one host and an unreachable host: per-host recap, the ste
   expect(strict.attempts).toBe(1);
   expect(strict.error?.code).toBe('ansible-failed');
   expect(strict.error?.message).toContain('1 host failed: h2 (Fail on the chosen host: h2 was chosen to fail)');
-  expect(strict.error?.message).toMatch(/; 1 host unreachable: dead \(Say hello: .*port 1: Connection refused\)$/);
+  // Ansible's reason depends on timing: ssh's "Connection refused", or with pipelining the write to
+  // the dying ssh process failing first ("... Broken pipe").
+  expect(strict.error?.message).toMatch(/; 1 host unreachable: dead \(Say hello: .*(port 1: Connection refused|Broken pipe)\)$/);
   const out = outputsOf(strict);
   expect(out.recap).toEqual({
     h1: { ok: 2, changed: 0, unreachable: 0, failed: 0, skipped: 1, rescued: 0, ignored: 0 },
@@ -237,7 +239,7 @@ test('a failed task on one host and an unreachable host: per-host recap, the ste
     ['h2', 'failed'],
   ]);
   const errors = logs.filter((l) => l.step === 'strict' && l.stream === 'error').map((l) => l.message);
-  expect(errors).toEqual(expect.arrayContaining(['failed: [h2] Fail on the chosen host: h2 was chosen to fail', expect.stringMatching(/^unreachable: \[dead\] Say hello: .*Connection refused$/)]));
+  expect(errors).toEqual(expect.arrayContaining(['failed: [h2] Fail on the chosen host: h2 was chosen to fail', expect.stringMatching(/^unreachable: \[dead\] Say hello: .*(Connection refused|Broken pipe)$/)]));
 
   const tolerant = steps.tolerant!;
   expect(tolerant.status).toBe('succeeded');
